@@ -1,0 +1,31 @@
+/* cmt-url.h: the one way cmatoken reads a site or server URL */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Longest URL accepted anywhere (D-Bus arguments, key file, command line). */
+#define CMT_URL_MAX_LENGTH 2048
+
+/*
+ * Normalises @url: lower-case scheme and host, default port dropped, no
+ * trailing slash; a path is kept. Refuses (CMT_ERROR_INVALID_ARGUMENT) a URL
+ * that is not http(s), carries userinfo, a query or a fragment, has no host,
+ * or is plain http unless CMATOKEN_ALLOW_INSECURE_LOOPBACK=1 is set and the
+ * host is loopback (127.0.0.1, ::1, localhost).
+ */
+char      *cmt_url_normalize          (const char  *url,
+                                       GError     **error);
+
+/* The host (and path, when there is one) to show people: "jira.example.com",
+ * "example.com/jira". @url should be normalised; falls back to @url. */
+char      *cmt_url_display            (const char  *url);
+
+/* Joins a normalised base URL and an absolute path ("/rest/api/2/myself"). */
+char      *cmt_url_join               (const char  *base_url,
+                                       const char  *path);
+
+gboolean   cmt_url_host_is_loopback   (const char  *host);
+
+G_END_DECLS

@@ -1,0 +1,87 @@
+/* test-expiry.c: status arithmetic and the English wording of expiries */
+#include <locale.h>
+
+#include "cmt-error.h"
+#include "cmt-expiry.h"
+
+#define DAY CMT_SECONDS_PER_DAY
+
+static void
+test_status (void)
+{
+  gint64 now = 1800000000;
+
+  g_assert_cmpint (cmt_expiry_status (0, 5 * DAY, now), ==, CMT_STATUS_UNKNOWN);
+  g_assert_cmpint (cmt_expiry_status (now + 6 * DAY, 5 * DAY, now), ==, CMT_STATUS_VALID);
+  g_assert_cmpint (cmt_expiry_status (now + 5 * DAY, 5 * DAY, now), ==, CMT_STATUS_EXPIRING);
+  g_assert_cmpint (cmt_expiry_status (now + 1, 5 * DAY, now), ==, CMT_STATUS_EXPIRING);
+  g_assert_cmpint (cmt_expiry_status (now, 5 * DAY, now), ==, CMT_STATUS_EXPIRED);
+  g_assert_cmpint (cmt_expiry_next_change (now + 6 * DAY, 5 * DAY, now), ==, now + DAY);
+  g_assert_cmpint (cmt_expiry_next_change (now + 2 * DAY, 5 * DAY, now), ==, now + 2 * DAY);
+  g_assert_cmpint (cmt_expiry_next_change (now - 1, 5 * DAY, now), ==, 0);
+  g_assert_cmpint (cmt_expiry_next_change (0, 5 * DAY, now), ==, 0);
+
+  for (int s = CMT_STATUS_UNKNOWN; s <= CMT_STATUS_INVALID; s++)
+    g_assert_cmpint (cmt_status_from_string (cmt_status_to_string (s)), ==, s);
+  g_assert_cmpint (cmt_status_from_string ("bogus"), ==, CMT_STATUS_UNKNOWN);
+}
+
+static void
+test_describe (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  struct { gint64 expires; const char *expected; } cases[] = {
+    { 0, "Never renewed here" },
+    { now + 3 * DAY, "Expires in 3 days" },
+    { now + 1 * DAY, "Expires in 1 day" },
+    { now + 2 * 3600, "Expires in 2 hours" },
+    { now - 2 * DAY - 60, "Expired 2 days ago" },
+    { now - 1 * DAY, "Expired 1 day ago" },
+    { now - 30, "Expired just now" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = cmt_expiry_describe (CMT_EXPIRY_CONTAINER_TOKEN,
+                                                   cases[i].expires, 5 * DAY, now);
+      g_assert_cmpstr (text, ==, cases[i].expected);
+    }
+
+  {
+    g_autofree char *valid = cmt_expiry_describe (CMT_EXPIRY_CONTAINER_TOKEN, now + 10 * DAY, 5 * DAY, now);
+    g_autofree char *none = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL, 0, 14 * DAY, now);
+    g_assert_true (g_str_has_prefix (valid, "Valid until "));
+    g_assert_cmpstr (none, ==, "No expiry date");
+  }
+
+  g_assert_cmpfloat_with_epsilon (cmt_expiry_fraction_left (now + 7 * DAY, 21 * DAY, now), 1.0 / 3.0, 1e-9);
+  g_assert_cmpfloat (cmt_expiry_fraction_left (now - DAY, 21 * DAY, now), ==, 0.0);
+}
+
+static void
+test_error_names (void)
+{
+  g_autoptr(GError) remote = NULL;
+
+  for (int code = 0; code < CMT_ERROR_N_CODES; code++)
+    g_assert_cmpint (cmt_error_code_from_name (cmt_error_code_to_name (code)), ==, code);
+  g_assert_cmpint (cmt_error_code_from_name ("io.github.cmatoken.Error.Network"), ==, CMT_ERROR_NETWORK);
+  g_assert_cmpint (cmt_error_code_from_name ("Nope"), ==, -1);
+
+  remote = g_dbus_error_new_for_dbus_error ("io.github.cmatoken.Error.InUse", "busy");
+  cmt_error_from_dbus (&remote);
+  g_assert_error (remote, CMT_ERROR, CMT_ERROR_IN_USE);
+  g_assert_cmpstr (remote->message, ==, "busy");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/expiry/status", test_status);
+  g_test_add_func ("/expiry/describe", test_describe);
+  g_test_add_func ("/error/names", test_error_names);
+  return g_test_run ();
+}

@@ -1,0 +1,105 @@
+/* test-url.c: URL normalisation rules */
+#include "cmt-error.h"
+#include "cmt-url.h"
+
+static void
+test_normalize_ok (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "https://jira.example.com", "https://jira.example.com" },
+    { "HTTPS://Jira.Example.COM/", "https://jira.example.com" },
+    { "https://jira.example.com:443/", "https://jira.example.com" },
+    { "https://jira.example.com:8443/", "https://jira.example.com:8443" },
+    { "https://example.com/jira/", "https://example.com/jira" },
+    { "https://example.com/Jira//", "https://example.com/Jira" },
+    { "https://acme.atlassian.net", "https://acme.atlassian.net" },
+  };
+
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize (cases[i].in, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (out, ==, cases[i].out);
+    }
+}
+
+static void
+test_normalize_refused (void)
+{
+  static const char * const bad[] = {
+    "", "jira.example.com", "ftp://jira.example.com", "https://user:pw@jira.example.com",
+    "https://jira.example.com/?a=b", "https://jira.example.com/#x", "https://",
+    "http://jira.example.com", "http://127.0.0.1:8080", "https://jira example.com",
+    "https://jira.example.com/\n", "javascript:alert(1)", "file:///etc/passwd",
+  };
+
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize (bad[i], &error);
+      g_assert_null (out);
+      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (error->message);
+    }
+}
+
+static void
+test_normalize_too_long (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_strnfill (CMT_URL_MAX_LENGTH, 'a');
+  g_autofree char *url = g_strconcat ("https://example.com/", path, NULL);
+  g_autofree char *out = cmt_url_normalize (url, &error);
+
+  g_assert_null (out);
+  g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+}
+
+static void
+test_insecure_loopback (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+  g_setenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK", "1", TRUE);
+  a = cmt_url_normalize ("http://127.0.0.1:8080/jira/", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (a, ==, "http://127.0.0.1:8080/jira");
+  b = cmt_url_normalize ("http://LOCALHOST:80", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (b, ==, "http://localhost");
+  c = cmt_url_normalize ("http://[::1]:9/x", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (c, ==, "http://[::1]:9/x");
+  d = cmt_url_normalize ("http://10.0.0.1:8080", &error);
+  g_assert_null (d);
+  g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+}
+
+static void
+test_display_join (void)
+{
+  g_autofree char *a = cmt_url_display ("https://jira.example.com");
+  g_autofree char *b = cmt_url_display ("https://example.com/jira");
+  g_autofree char *c = cmt_url_join ("https://example.com/jira", "/rest/api/2/myself");
+
+  g_assert_cmpstr (a, ==, "jira.example.com");
+  g_assert_cmpstr (b, ==, "example.com/jira");
+  g_assert_cmpstr (c, ==, "https://example.com/jira/rest/api/2/myself");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/url/normalize/ok", test_normalize_ok);
+  g_test_add_func ("/url/normalize/refused", test_normalize_refused);
+  g_test_add_func ("/url/normalize/too-long", test_normalize_too_long);
+  g_test_add_func ("/url/normalize/insecure-loopback", test_insecure_loopback);
+  g_test_add_func ("/url/display-join", test_display_join);
+  return g_test_run ();
+}
