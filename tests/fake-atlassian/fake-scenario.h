@@ -1,0 +1,103 @@
+/* fake-scenario.h: the fake Atlassian's world (sites, servers, faults), read from a JSON scenario */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define FAKE_SCENARIO_ERROR (fake_scenario_error_quark ())
+GQuark fake_scenario_error_quark (void);
+
+typedef enum {
+  FAKE_SCENARIO_ERROR_INVALID,
+} FakeScenarioError;
+
+typedef enum {
+  FAKE_ENDPOINT_TOKEN,
+  FAKE_ENDPOINT_CLOUD_MYSELF,
+  FAKE_ENDPOINT_SERVER_MYSELF,
+  FAKE_ENDPOINT_SAVE,
+  FAKE_N_ENDPOINTS,
+  /* Only in faults: matches every endpoint above. */
+  FAKE_ENDPOINT_ANY = FAKE_N_ENDPOINTS,
+} FakeEndpoint;
+
+const char *fake_endpoint_to_string (FakeEndpoint endpoint);
+
+typedef enum {
+  FAKE_BODY_NONE,
+  FAKE_BODY_MALFORMED,
+  FAKE_BODY_HUGE,
+} FakeBody;
+
+typedef struct {
+  char     *email;
+  char     *api_token;
+  char     *display_name;
+  gboolean  site_admin;
+} FakeCloudUser;
+
+typedef struct {
+  char      *name;
+  gboolean   confluence_only;
+  GPtrArray *users;             /* FakeCloudUser */
+} FakeSite;
+
+typedef struct {
+  char *username;
+  char *password;
+  char *display_name;
+} FakeServerUser;
+
+typedef struct {
+  char      *name;
+  gboolean   confluence;        /* product: FALSE = jira */
+  gboolean   migration_api;
+  GPtrArray *pats;              /* char* */
+  GPtrArray *users;             /* FakeServerUser */
+} FakeServerDef;
+
+typedef struct {
+  FakeEndpoint  endpoint;
+  char         *target;         /* NULL = every site and server */
+  guint         status;         /* 0 = none */
+  guint         delay_ms;
+  FakeBody      body;
+  gboolean      drop;
+  gint64        count;          /* -1 = forever */
+} FakeFault;
+
+typedef struct {
+  double     auth_token_lifetime_seconds;
+  GPtrArray *sites;             /* FakeSite */
+  GPtrArray *servers;           /* FakeServerDef */
+  GPtrArray *faults;            /* FakeFault */
+} FakeScenario;
+
+FakeScenario  *fake_scenario_load         (const char     *path,
+                                           GError        **error);
+FakeScenario  *fake_scenario_from_node    (JsonNode       *node,
+                                           GError        **error);
+void           fake_scenario_free         (FakeScenario   *scenario);
+
+FakeSite      *fake_scenario_find_site    (FakeScenario   *scenario,
+                                           const char     *name);
+FakeServerDef *fake_scenario_find_server  (FakeScenario   *scenario,
+                                           const char     *name);
+
+/* Both accept what a control request posts; @where names it in errors. */
+FakeFault     *fake_fault_from_node       (JsonNode       *node,
+                                           const char     *where,
+                                           GError        **error);
+void           fake_fault_free            (FakeFault      *fault);
+FakeCloudUser *fake_cloud_user_from_node  (JsonNode       *node,
+                                           const char     *where,
+                                           GError        **error);
+void           fake_cloud_user_free       (FakeCloudUser  *user);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeScenario, fake_scenario_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeFault, fake_fault_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeCloudUser, fake_cloud_user_free)
+
+G_END_DECLS
