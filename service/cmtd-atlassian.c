@@ -1,2 +1,1171 @@
 /* cmtd-atlassian.c: the HTTP calls cmatokend makes to Atlassian cloud and to servers */
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "cmt-error.h"
+#include "cmt-url.h"
 #include "cmtd-atlassian.h"
+
+#define DEFAULT_API_BASE_URL "https://api.atlassian.com"
+#define DEFAULT_TIMEOUT_SECONDS 30
+/* Every answer we expect is a few hundred bytes; anything near this is not
+ * the API we meant to talk to. */
+#define MAX_BODY_SIZE (1024 * 1024)
+#define READ_CHUNK_SIZE 16384
+
+struct _CmtdAtlassian
+{
+  GObject      parent_instance;
+
+  SoupSession *session;
+  char        *api_base_url;
+  guint        timeout;
+  guint        max_parallel;
+  guint        in_flight;
+  GQueue       waiting;      /* (element-type GTask) requests not yet on the wire, FIFO */
+};
+
+G_DEFINE_TYPE (CmtdAtlassian, cmtd_atlassian, G_TYPE_OBJECT)
+
+typedef enum {
+  ENDPOINT_CLOUD_MYSELF,
+  ENDPOINT_CLOUD_WIKI_USER,
+  ENDPOINT_SERVER_MYSELF,
+  ENDPOINT_TOKEN,
+  ENDPOINT_SAVE,
+} Endpoint;
+
+/* ---- secrets in memory ---------------------------------------------------- */
+
+static void
+wipe_string (char *s)
+{
+  if (s != NULL)
+    explicit_bzero (s, strlen (s));
+}
+
+void
+cmtd_atlassian_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+  wipe_string (secret);
+  g_free (secret);
+}
+
+static void
+wipe_and_free (gpointer data)
+{
+  cmtd_atlassian_secret_free (data);
+}
+
+/* The value of an Authorization header. A temporary "user:secret" and its
+ * base64 form are wiped before they are freed. */
+static char *
+make_authorization (const char *auth_kind,
+                    const char *username,
+                    const char *secret)
+{
+  char *plain;
+  char *encoded;
+  char *header;
+
+  if (g_strcmp0 (auth_kind, "pat") == 0)
+    return g_strconcat ("Bearer ", secret, NULL);
+
+  plain = g_strconcat (username, ":", secret, NULL);
+  encoded = g_base64_encode ((const guchar *) plain, strlen (plain));
+  header = g_strconcat ("Basic ", encoded, NULL);
+  cmtd_atlassian_secret_free (plain);
+  cmtd_atlassian_secret_free (encoded);
+  return header;
+}
+
+/* Writes @s as a JSON string into @out, which the caller sized so that it
+ * never grows: a reallocation would leave a copy of the secret behind. */
+static void
+append_json_string (GString    *out,
+                    const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  const guchar *p;
+
+  g_string_append_c (out, '"');
+  for (p = (const guchar *) s; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, *p);
+        }
+      else if (*p < 0x20)
+        {
+          g_string_append (out, "\\u00");
+          g_string_append_c (out, hex[*p >> 4]);
+          g_string_append_c (out, hex[*p & 0xf]);
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* {"cloudUrl": …[, "token": …]} in a buffer that is wiped when released. */
+static GBytes *
+make_json_body (const char *cloud_url,
+                const char *token)
+{
+  gsize size = 64 + 6 * strlen (cloud_url) + (token != NULL ? 6 * strlen (token) : 0);
+  GString *out = g_string_sized_new (size);
+  gsize len;
+  char *data;
+
+  g_string_append (out, "{\"cloudUrl\":");
+  append_json_string (out, cloud_url);
+  if (token != NULL)
+    {
+      g_string_append (out, ",\"token\":");
+      append_json_string (out, token);
+    }
+  g_string_append_c (out, '}');
+  g_assert (out->len < size);
+
+  len = out->len;
+  data = g_string_free (out, FALSE);
+  return g_bytes_new_with_free_func (data, len, wipe_and_free, data);
+}
+
+/* ---- errors ----------------------------------------------------------------- */
+
+static GError *
+transport_error (const char   *host,
+                 guint         timeout,
+                 const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_new (CMT_ERROR, CMT_ERROR_CANCELLED,
+                        /* Translators: %s is a host name, like jira.example.com */
+                        _("The request to %s was cancelled."), host);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        g_dngettext (NULL,
+                                     "%1$s did not answer within %2$u second. Check your network connection and that the server is up, then try again.",
+                                     "%1$s did not answer within %2$u seconds. Check your network connection and that the server is up, then try again.",
+                                     timeout),
+                        host, timeout);
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        _("The name of %s could not be found. Check the address and your network connection, then try again."),
+                        host);
+
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        /* Translators: %2$s is the reason, from the TLS library */
+                        _("The secure connection to %1$s failed: %2$s. If the server uses a certificate of your organization, install that certificate authority on this computer, then try again."),
+                        host, error->message);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        _("%s refused the connection. Check the address and port, and that the server is running."),
+                        host);
+
+  return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                      /* Translators: %2$s is the reason, from the network library */
+                      _("The connection to %1$s failed: %2$s. Check your network connection, then try again."),
+                      host, error->message);
+}
+
+static GError *
+too_large_error (const char *host)
+{
+  return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                      _("%1$s sent an answer that is too large (more than %2$u KiB). Check that the address points to the site or server itself, then try again."),
+                      host, (guint) (MAX_BODY_SIZE / 1024));
+}
+
+static GError *
+unreadable_error (const char *host)
+{
+  return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                      _("%s sent an answer cmatoken cannot read. Check that the address points to the site or server itself, then try again."),
+                      host);
+}
+
+/* Errors every endpoint shares: rate limits, server errors, redirects and
+ * anything else that is not a success. */
+static GError *
+generic_status_error (const char *host,
+                      guint       status)
+{
+  const char *reason = soup_status_get_phrase (status);
+
+  if (reason == NULL)
+    reason = "";
+
+  if (status == 429)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        _("%s is refusing requests for now because too many were sent (HTTP 429). Wait a few minutes, then try again."),
+                        host);
+  if (status >= 500)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        /* Translators: %2$u is an HTTP status code, %3$s its English name */
+                        _("%1$s answered with a server error (HTTP %2$u %3$s). Try again later; if the error stays, check that the server is healthy."),
+                        host, status, reason);
+  if (status >= 300 && status < 400)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        _("%1$s answered with a redirect (HTTP %2$u) instead of an answer. Check that the address is the base address of the site or server, with no login page in between."),
+                        host, status);
+  return g_error_new (CMT_ERROR, CMT_ERROR_FAILED,
+                      /* Translators: %2$u is an HTTP status code, %3$s its English name */
+                      _("%1$s answered with an unexpected status (HTTP %2$u %3$s). Check the address, then try again."),
+                      host, status, reason);
+}
+
+/* ---- the request queue -------------------------------------------------------- */
+
+typedef struct
+{
+  SoupMessage  *msg;
+  char         *host;           /* for messages: "jira.example.com" */
+  GInputStream *stream;
+  GByteArray   *body;
+  GSource      *cancel_source;  /* while waiting in the queue */
+  GList        *link;           /* in self->waiting, while waiting */
+  gint64        started;
+  gboolean      on_the_wire;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  if (data->msg != NULL)
+    {
+      /* libsoup keeps its own copy of the header; wipe it in place. */
+      const char *auth = soup_message_headers_get_one (soup_message_get_request_headers (data->msg),
+                                                       "Authorization");
+      if (auth != NULL)
+        wipe_string ((char *) auth);
+    }
+  if (data->cancel_source != NULL)
+    {
+      g_source_destroy (data->cancel_source);
+      g_source_unref (data->cancel_source);
+    }
+  g_clear_object (&data->stream);
+  g_clear_object (&data->msg);
+  g_clear_pointer (&data->body, g_byte_array_unref);
+  g_free (data->host);
+  g_free (data);
+}
+
+static void pump_queue (CmtdAtlassian *self);
+
+static void
+on_close_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  /* A body we stopped reading is thrown away; nothing to report. */
+  g_input_stream_close_finish (G_INPUT_STREAM (source), result, NULL);
+}
+
+/* Closing without reading the rest of a body makes libsoup drop the
+ * connection rather than read a huge answer to its end. */
+static void
+discard_stream (SendData *data)
+{
+  if (data->stream == NULL)
+    return;
+  g_input_stream_close_async (data->stream, G_PRIORITY_DEFAULT, NULL, on_close_done, NULL);
+  g_clear_object (&data->stream);
+}
+
+/* The request is off the wire: free its slot, start the next, and hand the
+ * outcome over. Takes the reference on @task. */
+static void
+send_complete (GTask  *task,
+               GError *error)
+{
+  CmtdAtlassian *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  guint status = soup_message_get_status (data->msg);
+  g_autoptr(GUri) uri = soup_uri_copy (soup_message_get_uri (data->msg),
+                                       SOUP_URI_USER, NULL, SOUP_URI_PASSWORD, NULL,
+                                       SOUP_URI_QUERY, NULL, SOUP_URI_FRAGMENT, NULL,
+                                       SOUP_URI_NONE);
+  g_autofree char *url = g_uri_to_string (uri);
+
+  discard_stream (data);
+
+  if (data->on_the_wire)
+    {
+      g_assert (self->in_flight > 0);
+      self->in_flight--;
+      data->on_the_wire = FALSE;
+    }
+
+  g_debug ("%s %s: %u, %" G_GINT64_FORMAT " ms%s%s",
+           soup_message_get_method (data->msg), url, status,
+           (g_get_monotonic_time () - data->started) / 1000,
+           error != NULL ? ", " : "", error != NULL ? error->message : "");
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task,
+                           g_byte_array_free_to_bytes (g_steal_pointer (&data->body)),
+                           (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
+
+  pump_queue (self);
+}
+
+static void read_next (GTask *task);
+
+static void
+on_read (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      CmtdAtlassian *self = g_task_get_source_object (task);
+
+      send_complete (task, transport_error (data->host, self->timeout, error));
+      return;
+    }
+  if (g_bytes_get_size (chunk) == 0)
+    {
+      send_complete (task, NULL);
+      return;
+    }
+  if (data->body->len + g_bytes_get_size (chunk) > MAX_BODY_SIZE)
+    {
+      send_complete (task, too_large_error (data->host));
+      return;
+    }
+  g_byte_array_append (data->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  /* The answer may hold the 5-minute token. */
+  explicit_bzero ((gpointer) g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  read_next (task);
+}
+
+static void
+read_next (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), on_read, task);
+}
+
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  CmtdAtlassian *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (data->stream == NULL)
+    {
+      send_complete (task, transport_error (data->host, self->timeout, error));
+      return;
+    }
+
+  headers = soup_message_get_response_headers (data->msg);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (headers) > MAX_BODY_SIZE)
+    {
+      send_complete (task, too_large_error (data->host));
+      return;
+    }
+
+  read_next (task);
+}
+
+static gboolean
+on_waiting_cancelled (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  CmtdAtlassian *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+
+  g_queue_delete_link (&self->waiting, g_steal_pointer (&data->link));
+  g_clear_pointer (&data->cancel_source, g_source_unref);
+  send_complete (task, transport_error (data->host, self->timeout, error));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pump_queue (CmtdAtlassian *self)
+{
+  while (self->in_flight < self->max_parallel && !g_queue_is_empty (&self->waiting))
+    {
+      GTask *task = g_queue_pop_head (&self->waiting);
+      SendData *data = g_task_get_task_data (task);
+
+      data->link = NULL;
+      if (data->cancel_source != NULL)
+        {
+          g_source_destroy (data->cancel_source);
+          g_clear_pointer (&data->cancel_source, g_source_unref);
+        }
+
+      self->in_flight++;
+      data->on_the_wire = TRUE;
+      data->started = g_get_monotonic_time ();
+      soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
+                               g_task_get_cancellable (task), on_sent, task);
+    }
+}
+
+/* Queues @msg (transfer full). Completes with the body of any HTTP answer,
+ * whatever its status; the status is read with send_request_finish(). */
+static void
+send_request_async (CmtdAtlassian       *self,
+                    SoupMessage         *msg,
+                    const char          *host,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task;
+  SendData *data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, send_request_async);
+
+  data = g_new0 (SendData, 1);
+  data->msg = msg;
+  data->host = g_strdup (host);
+  /* Big enough for any answer we expect, so that growing it never leaves a
+   * copy of a token behind in freed memory. */
+  data->body = g_byte_array_sized_new (READ_CHUNK_SIZE);
+  data->started = g_get_monotonic_time ();
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      send_complete (task, transport_error (host, self->timeout, error));
+      return;
+    }
+
+  g_queue_push_tail (&self->waiting, task);
+  data->link = self->waiting.tail;
+  if (cancellable != NULL)
+    {
+      data->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (data->cancel_source, G_SOURCE_FUNC (on_waiting_cancelled), task, NULL);
+      g_source_attach (data->cancel_source, g_main_context_get_thread_default ());
+    }
+  pump_queue (self);
+}
+
+static GBytes *
+send_request_finish (CmtdAtlassian  *self,
+                     GAsyncResult   *result,
+                     guint          *status,
+                     GError        **error)
+{
+  SendData *data = g_task_get_task_data (G_TASK (result));
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  *status = soup_message_get_status (data->msg);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static SoupMessage *
+new_message (const char *method,
+             const char *url,
+             const char *authorization,
+             GBytes     *body)
+{
+  SoupMessage *msg = soup_message_new (method, url);
+  SoupMessageHeaders *headers;
+
+  if (msg == NULL)
+    return NULL;
+
+  /* A redirect could carry the credential to another host. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  /* Jira and Confluence refuse a POST without it (XSRF protection). */
+  soup_message_headers_replace (headers, "X-Atlassian-Token", "no-check");
+  if (authorization != NULL)
+    soup_message_headers_replace (headers, "Authorization", authorization);
+  if (body != NULL)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  return msg;
+}
+
+/* ---- answers ------------------------------------------------------------------ */
+
+static JsonObject *
+parse_object (GBytes     *body,
+              const char *host,
+              GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  JsonNode *root;
+
+  if (data == NULL || len == 0 ||
+      !json_parser_load_from_data (parser, data, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_propagate_error (error, unreadable_error (host));
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static char *
+read_display_name (GBytes     *body,
+                   const char *host,
+                   GError    **error)
+{
+  g_autoptr(JsonObject) object = parse_object (body, host, error);
+  const char *name;
+
+  if (object == NULL)
+    return NULL;
+  name = get_string_member (object, "displayName");
+  if (name == NULL || *name == '\0')
+    name = get_string_member (object, "name");
+  if (name == NULL || *name == '\0')
+    name = get_string_member (object, "emailAddress");
+  if (name == NULL || *name == '\0' || !g_utf8_validate (name, -1, NULL))
+    {
+      g_propagate_error (error, unreadable_error (host));
+      return NULL;
+    }
+  return g_strdup (name);
+}
+
+/* ---- the operations --------------------------------------------------------- */
+
+typedef struct
+{
+  char *base_url;       /* normalised site or server URL */
+  char *host;
+  char *product;
+  char *auth_kind;
+  char *username;       /* email or user name; not a secret */
+  char *authorization;  /* header value: a secret, wiped */
+  char *cloud_url;
+  char *display_name;
+} OpData;
+
+static void
+op_data_free (OpData *op)
+{
+  cmtd_atlassian_secret_free (op->authorization);
+  g_free (op->base_url);
+  g_free (op->host);
+  g_free (op->product);
+  g_free (op->auth_kind);
+  g_free (op->username);
+  g_free (op->cloud_url);
+  g_free (op->display_name);
+  g_free (op);
+}
+
+static GTask *
+op_new (CmtdAtlassian       *self,
+        gpointer             source_tag,
+        GCancellable        *cancellable,
+        GAsyncReadyCallback  callback,
+        gpointer             user_data,
+        OpData             **op_out)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  OpData *op = g_new0 (OpData, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, op, (GDestroyNotify) op_data_free);
+  *op_out = op;
+  return task;
+}
+
+/* Fills op->base_url and op->host from @url; FALSE (and the task returned)
+ * when it is not a URL cmatoken may send a credential to. */
+static gboolean
+op_set_url (GTask      *task,
+            OpData     *op,
+            const char *url)
+{
+  GError *error = NULL;
+
+  op->base_url = cmt_url_normalize (url, &error);
+  if (op->base_url == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return FALSE;
+    }
+  op->host = cmt_url_display (op->base_url);
+  return TRUE;
+}
+
+static gboolean
+check_nonempty (GTask      *task,
+                const char *value,
+                const char *message)
+{
+  if (value != NULL && *value != '\0')
+    return TRUE;
+  g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT, "%s", message);
+  g_object_unref (task);
+  return FALSE;
+}
+
+static gboolean
+check_auth_kind (GTask      *task,
+                 const char *auth_kind,
+                 const char *username)
+{
+  if (g_strcmp0 (auth_kind, "pat") == 0)
+    return TRUE;
+  if (g_strcmp0 (auth_kind, "basic") == 0)
+    return check_nonempty (task, username,
+                           _("The user name for the server is empty. Enter the user name that goes with the password."));
+  g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                           _("“%s” is not a kind of server credential cmatoken knows. Use a personal access token or a user name and password."),
+                           auth_kind != NULL ? auth_kind : "");
+  g_object_unref (task);
+  return FALSE;
+}
+
+/* Sends @path under op->base_url and calls @callback with @task. */
+static void
+op_send (GTask               *task,
+         const char          *method,
+         const char          *path,
+         GBytes              *body,
+         GAsyncReadyCallback  callback)
+{
+  CmtdAtlassian *self = g_task_get_source_object (task);
+  OpData *op = g_task_get_task_data (task);
+  g_autofree char *url = cmt_url_join (op->base_url, path);
+  SoupMessage *msg = new_message (method, url, op->authorization, body);
+
+  if (msg == NULL)
+    {
+      g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a URL cmatoken can use. Check the address."), op->base_url);
+      g_object_unref (task);
+      return;
+    }
+  send_request_async (self, msg, op->host, g_task_get_cancellable (task), callback, task);
+}
+
+/* check_cloud_account */
+
+static void
+on_cloud_myself (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  OpData *op = g_task_get_task_data (task);
+  gboolean wiki = g_str_equal (op->product, "confluence");
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  char *name;
+
+  body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
+  if (body == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (status == SOUP_STATUS_NOT_FOUND && !wiki)
+    {
+      /* A Confluence-only site has no Jira API. */
+      g_free (op->product);
+      op->product = g_strdup ("confluence");
+      op_send (task, "GET", "/wiki/rest/api/user/current", NULL, on_cloud_myself);
+      return;
+    }
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      name = read_display_name (body, op->host, &error);
+      if (name == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, name, g_free);
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                             _("The Atlassian cloud site %1$s did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
+                             op->host, op->username);
+  else if (status == SOUP_STATUS_NOT_FOUND)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                             _("%s does not answer like an Atlassian cloud site. Check the address; it looks like https://your-site.atlassian.net."),
+                             op->host);
+  else
+    g_task_return_error (task, generic_status_error (op->host, status));
+  g_object_unref (task);
+}
+
+void
+cmtd_atlassian_check_cloud_account_async (CmtdAtlassian       *self,
+                                          const char          *site_url,
+                                          const char          *email,
+                                          const char          *api_token,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  GTask *task;
+  OpData *op;
+
+  g_return_if_fail (CMTD_IS_ATLASSIAN (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = op_new (self, cmtd_atlassian_check_cloud_account_async, cancellable, callback, user_data, &op);
+  op->product = g_strdup ("jira");
+  if (!op_set_url (task, op, site_url) ||
+      !check_nonempty (task, email, _("The email address is empty. Enter the email address of your Atlassian account.")) ||
+      !check_nonempty (task, api_token, _("The API token is empty. Create one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it.")))
+    return;
+  op->username = g_strdup (email);
+  op->authorization = make_authorization ("basic", email, api_token);
+  op_send (task, "GET", "/rest/api/3/myself", NULL, on_cloud_myself);
+}
+
+gboolean
+cmtd_atlassian_check_cloud_account_finish (CmtdAtlassian  *self,
+                                           GAsyncResult   *result,
+                                           char          **display_name,
+                                           GError        **error)
+{
+  char *name;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cmtd_atlassian_check_cloud_account_async, FALSE);
+
+  name = g_task_propagate_pointer (G_TASK (result), error);
+  if (display_name != NULL)
+    *display_name = name;
+  else
+    g_free (name);
+  return name != NULL;
+}
+
+/* check_server */
+
+static GError *
+server_auth_error (OpData *op,
+                   guint   status)
+{
+  if (status == SOUP_STATUS_FORBIDDEN)
+    return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
+                        _("The server %s refused the request: the account lacks the permission, or the server wants a CAPTCHA after failed logins. Log in to the server once in a browser, and use the credentials of an administrator."),
+                        op->host);
+  if (g_str_equal (op->auth_kind, "pat"))
+    return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
+                        _("The server %s did not accept the personal access token. It may be mistyped, expired or revoked: create a new one in your profile on the server and enter it again."),
+                        op->host);
+  return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
+                      _("The server %1$s did not accept the user name %2$s with this password. Check both and enter them again."),
+                      op->host, op->username);
+}
+
+static void
+on_server_myself (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  OpData *op = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  char *name;
+
+  body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      name = read_display_name (body, op->host, &error);
+      if (name == NULL)
+        g_task_return_error (task, error);
+      else
+        g_task_return_pointer (task, name, g_free);
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    g_task_return_error (task, server_auth_error (op, status));
+  else if (status == SOUP_STATUS_NOT_FOUND && g_str_equal (op->product, "confluence"))
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                             _("%s does not answer like a Confluence server. Check that the address is the server's base URL (Confluence shows it under General Configuration) and that the product is right."),
+                             op->host);
+  else if (status == SOUP_STATUS_NOT_FOUND)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                             _("%s does not answer like a Jira server. Check that the address is the server's base URL (Jira shows it under General configuration) and that the product is right."),
+                             op->host);
+  else
+    g_task_return_error (task, generic_status_error (op->host, status));
+  g_object_unref (task);
+}
+
+void
+cmtd_atlassian_check_server_async (CmtdAtlassian       *self,
+                                   const char          *product,
+                                   const char          *base_url,
+                                   const char          *auth_kind,
+                                   const char          *username,
+                                   const char          *secret,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+  OpData *op;
+  const char *path;
+
+  g_return_if_fail (CMTD_IS_ATLASSIAN (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = op_new (self, cmtd_atlassian_check_server_async, cancellable, callback, user_data, &op);
+  if (g_strcmp0 (product, "jira") == 0)
+    path = "/rest/api/2/myself";
+  else if (g_strcmp0 (product, "confluence") == 0)
+    path = "/rest/api/user/current";
+  else
+    {
+      g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                               _("“%s” is not a product cmatoken knows. Use jira or confluence."),
+                               product != NULL ? product : "");
+      g_object_unref (task);
+      return;
+    }
+  op->product = g_strdup (product);
+  if (!op_set_url (task, op, base_url) ||
+      !check_auth_kind (task, auth_kind, username) ||
+      !check_nonempty (task, secret, _("The server credential is empty. Enter the personal access token or the password.")))
+    return;
+  op->auth_kind = g_strdup (auth_kind);
+  op->username = g_strdup (username);
+  op->authorization = make_authorization (auth_kind, username, secret);
+  op_send (task, "GET", path, NULL, on_server_myself);
+}
+
+gboolean
+cmtd_atlassian_check_server_finish (CmtdAtlassian  *self,
+                                    GAsyncResult   *result,
+                                    char          **display_name,
+                                    GError        **error)
+{
+  char *name;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cmtd_atlassian_check_server_async, FALSE);
+
+  name = g_task_propagate_pointer (G_TASK (result), error);
+  if (display_name != NULL)
+    *display_name = name;
+  else
+    g_free (name);
+  return name != NULL;
+}
+
+/* create_auth_token */
+
+static void
+on_token_created (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  OpData *op = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  const char *token;
+
+  body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      object = parse_object (body, op->host, &error);
+      if (object == NULL)
+        g_task_return_error (task, error);
+      else if ((token = get_string_member (object, "token")) == NULL || *token == '\0')
+        g_task_return_error (task, unreadable_error (op->host));
+      else
+        g_task_return_pointer (task, g_strdup (token), wipe_and_free);
+      /* The parser's copy of the token goes with the JSON tree; wipe it. */
+      if (object != NULL && (token = get_string_member (object, "token")) != NULL)
+        wipe_string ((char *) token);
+      /* And the raw answer. */
+      explicit_bzero ((gpointer) g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                             _("Atlassian (%1$s) did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
+                             op->host, op->username);
+  else if (status == SOUP_STATUS_FORBIDDEN)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                             _("Atlassian refused to connect a server to the cloud site %1$s for %2$s: only a site or organization admin of that site may do this. Use the email address and API token of an admin."),
+                             op->cloud_url, op->username);
+  else if (status == SOUP_STATUS_BAD_REQUEST)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                             _("Atlassian (%1$s) did not accept the cloud site address %2$s. Check that it is the address of your cloud site, like https://your-site.atlassian.net."),
+                             op->host, op->cloud_url);
+  else
+    g_task_return_error (task, generic_status_error (op->host, status));
+  g_object_unref (task);
+}
+
+void
+cmtd_atlassian_create_auth_token_async (CmtdAtlassian       *self,
+                                        const char          *cloud_url,
+                                        const char          *email,
+                                        const char          *api_token,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr(GBytes) body = NULL;
+  GTask *task;
+  OpData *op;
+
+  g_return_if_fail (CMTD_IS_ATLASSIAN (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = op_new (self, cmtd_atlassian_create_auth_token_async, cancellable, callback, user_data, &op);
+  if (!op_set_url (task, op, self->api_base_url) ||
+      !check_nonempty (task, cloud_url, _("The cloud site address is empty. Enter the address of your cloud site, like https://your-site.atlassian.net.")) ||
+      !check_nonempty (task, email, _("The email address is empty. Enter the email address of your Atlassian account.")) ||
+      !check_nonempty (task, api_token, _("The API token is empty. Create one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it.")))
+    return;
+  op->cloud_url = g_strdup (cloud_url);
+  op->username = g_strdup (email);
+  op->authorization = make_authorization ("basic", email, api_token);
+  body = make_json_body (cloud_url, NULL);
+  op_send (task, "POST", "/migrations/public/v1/token", body, on_token_created);
+}
+
+char *
+cmtd_atlassian_create_auth_token_finish (CmtdAtlassian  *self,
+                                         GAsyncResult   *result,
+                                         GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cmtd_atlassian_create_auth_token_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* save_token */
+
+static gboolean
+save_answer_ok (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len;
+  const char *data = g_bytes_get_data (body, &len);
+  JsonNode *root;
+
+  if (data == NULL || len == 0)
+    return FALSE;
+  if (json_parser_load_from_data (parser, data, len, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (root))
+    return TRUE;
+  /* Tolerate an assistant that answers in plain text. */
+  return g_strstr_len (data, len, "Token saved successfully") != NULL;
+}
+
+static void
+on_token_saved (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  OpData *op = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  guint status = 0;
+
+  body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      if (save_answer_ok (body))
+        g_task_return_boolean (task, TRUE);
+      else
+        g_task_return_error (task, unreadable_error (op->host));
+    }
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    g_task_return_error (task, server_auth_error (op, status));
+  else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_TOKEN_REJECTED,
+                             _("The Cloud Migration Assistant on %1$s did not accept the connection token for %2$s (“Exception in saving token”). The token may have expired on the way, or it was made for another cloud site. Try again; if it fails again, renew the connection by hand in the assistant."),
+                             op->host, op->cloud_url);
+  else if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_METHOD_NOT_ALLOWED ||
+           status == SOUP_STATUS_NOT_IMPLEMENTED)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                             _("The Cloud Migration Assistant on %s is missing or older than JCMA 1.12.5 / CCMA 3.10.8, so cmatoken cannot renew its connection. Update the Cloud Migration Assistant app on the server, or renew the connection by hand in the assistant."),
+                             op->host);
+  else if (status == SOUP_STATUS_BAD_REQUEST)
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                             _("The Cloud Migration Assistant on %1$s did not accept the request for the cloud site %2$s. Check the cloud site address, then try again."),
+                             op->host, op->cloud_url);
+  else
+    g_task_return_error (task, generic_status_error (op->host, status));
+  g_object_unref (task);
+}
+
+void
+cmtd_atlassian_save_token_async (CmtdAtlassian       *self,
+                                 const char          *base_url,
+                                 const char          *auth_kind,
+                                 const char          *username,
+                                 const char          *secret,
+                                 const char          *cloud_url,
+                                 const char          *auth_token,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GBytes) body = NULL;
+  GTask *task;
+  OpData *op;
+
+  g_return_if_fail (CMTD_IS_ATLASSIAN (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = op_new (self, cmtd_atlassian_save_token_async, cancellable, callback, user_data, &op);
+  if (!op_set_url (task, op, base_url) ||
+      !check_auth_kind (task, auth_kind, username) ||
+      !check_nonempty (task, secret, _("The server credential is empty. Enter the personal access token or the password.")) ||
+      !check_nonempty (task, cloud_url, _("The cloud site address is empty. Enter the address of your cloud site, like https://your-site.atlassian.net.")) ||
+      !check_nonempty (task, auth_token, _("There is no connection token to save. Start the renewal again.")))
+    return;
+  op->auth_kind = g_strdup (auth_kind);
+  op->username = g_strdup (username);
+  op->cloud_url = g_strdup (cloud_url);
+  op->authorization = make_authorization (auth_kind, username, secret);
+  body = make_json_body (cloud_url, auth_token);
+  op_send (task, "POST", "/rest/migration/latest/cloud/save/token", body, on_token_saved);
+}
+
+gboolean
+cmtd_atlassian_save_token_finish (CmtdAtlassian  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cmtd_atlassian_save_token_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- the object --------------------------------------------------------------- */
+
+static guint
+read_timeout (void)
+{
+  const char *env = g_getenv ("CMATOKEN_HTTP_TIMEOUT");
+  guint64 value;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &value, NULL))
+    return (guint) value;
+  return DEFAULT_TIMEOUT_SECONDS;
+}
+
+static void
+cmtd_atlassian_finalize (GObject *object)
+{
+  CmtdAtlassian *self = CMTD_ATLASSIAN (object);
+
+  /* Every queued or running request holds a reference on us. */
+  g_assert (g_queue_is_empty (&self->waiting));
+  g_clear_object (&self->session);
+  g_free (self->api_base_url);
+
+  G_OBJECT_CLASS (cmtd_atlassian_parent_class)->finalize (object);
+}
+
+static void
+cmtd_atlassian_class_init (CmtdAtlassianClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cmtd_atlassian_finalize;
+}
+
+static void
+cmtd_atlassian_init (CmtdAtlassian *self)
+{
+  g_queue_init (&self->waiting);
+}
+
+CmtdAtlassian *
+cmtd_atlassian_new (const char *api_base_url,
+                    guint       max_parallel)
+{
+  CmtdAtlassian *self = g_object_new (CMTD_TYPE_ATLASSIAN, NULL);
+
+  if (api_base_url == NULL)
+    api_base_url = g_getenv ("CMATOKEN_API_BASE_URL");
+  if (api_base_url == NULL || *api_base_url == '\0')
+    api_base_url = DEFAULT_API_BASE_URL;
+
+  self->api_base_url = g_strdup (api_base_url);
+  self->max_parallel = MAX (max_parallel, 1);
+  self->timeout = read_timeout ();
+  self->session = soup_session_new_with_options ("timeout", self->timeout,
+                                                 "idle-timeout", self->timeout,
+                                                 "max-conns", 16,
+                                                 "max-conns-per-host", 8,
+                                                 "user-agent", "cmatoken/" CMT_VERSION,
+                                                 NULL);
+  /* We set Authorization ourselves; the auth manager would only get in the way. */
+  soup_session_remove_feature_by_type (self->session, SOUP_TYPE_AUTH_MANAGER);
+  return self;
+}
