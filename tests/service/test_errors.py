@@ -1,0 +1,367 @@
+# test_errors.py: every error the cloud, the servers and the network can cause, provoked for real
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cmtharness import (  # noqa: E402
+    IFACE_CONNECTION, Scenario, ServiceTestCase, free_closed_port,
+    main, now, scaled, secret)
+
+# What a failed renewal must leave alone.
+TOKEN_STATE = ('RenewedAt', 'ExpiresAt', 'Status', 'CloudAccount', 'Server', 'CloudSiteUrl',
+               'Product', 'AutoRenew', 'AutoRenewConsentAt', 'Renewing')
+# What a failed renewal may change: its record of the failure.
+FAILURE_RECORD = ('LastError', 'AttentionNeeded', 'LastCheckedAt', 'Status', 'DisplayName')
+
+
+class ErrorCase(ServiceTestCase):
+    daemon_per_class = True
+
+    def setUp(self):
+        super().setUp()
+        self.fake.clear_faults()
+        self.client.remove_all()
+        self.keyring.delete_all()
+
+    def renewal_fails(self, conn, *names, account=None, consent=True):
+        """Renew fails with one of @names; the token state, the other objects and
+        the fake servers are unchanged; LastError is set. Returns the error."""
+        objs_before = self.snapshot()
+        holds_before = {n: s['holds'] for n, s in self.fake.state()['servers'].items()}
+        with self.assertRaisesDBus(*names) as cm:
+            self.client.renew(conn, consent=consent, account=account)
+        err = cm.exception
+        self.assertNoSecrets(err.message, 'the error message')
+        objs_after = self.snapshot()
+        self.assertEqual(set(objs_before), set(objs_after))
+        for path, ifaces in objs_before.items():
+            if IFACE_CONNECTION in ifaces and path == conn:
+                b = ifaces[IFACE_CONNECTION]
+                a = objs_after[path][IFACE_CONNECTION]
+                self.assertEqual({k: b[k] for k in TOKEN_STATE}, {k: a[k] for k in TOKEN_STATE})
+                self.assertNotEqual(a['LastError'], '', 'LastError not set after %s' % err.name)
+                self.assertNoSecrets(a['LastError'], 'LastError')
+            else:
+                # Accounts and servers may record the failure (e.g. "invalid"), nothing else.
+                for iface, props in ifaces.items():
+                    a = objs_after[path][iface]
+                    self.assertEqual({k: v for k, v in props.items() if k not in FAILURE_RECORD},
+                                     {k: v for k, v in a.items() if k not in FAILURE_RECORD},
+                                     path)
+        holds_after = {n: s['holds'] for n, s in self.fake.state()['servers'].items()}
+        self.assertEqual(holds_before, holds_after)
+        return err
+
+    def add_fails(self, fn, *names):
+        """An Add* that fails with one of @names adds nothing and changes nothing."""
+        before = self.snapshot()
+        with self.assertRaisesDBus(*names) as cm:
+            fn()
+        self.assertNoSecrets(cm.exception.message, 'the error message')
+        self.assertUnchanged(before)
+        return cm.exception
+
+
+class TestCloudAuth(ErrorCase):
+
+    def test_add_account_with_a_wrong_token(self):
+        wrong = secret('ATATT-wrong')
+        self.add_fails(lambda: self.client.add_cloud_account(
+            'admin@acme.test', self.fake.site_url('acme'), wrong, 0), 'CloudAuthFailed')
+        self.add_fails(lambda: self.client.add_cloud_account(
+            'nobody@acme.test', self.fake.site_url('acme'), self.sc.token('acme'), 0),
+            'CloudAuthFailed')
+        # The token of another site's user.
+        self.add_fails(lambda: self.client.add_cloud_account(
+            'admin@other.test', self.fake.site_url('acme'), self.sc.token('other'), 0),
+            'CloudAuthFailed')
+
+    def test_renew_as_a_non_admin(self):
+        dev = self.add_account('acme', 'dev@acme.test')
+        srv = self.add_server('jira')
+        conn = self.client.add_connection(srv, dev, self.fake.site_url('acme'))
+        self.renewal_fails(conn, 'CloudAuthFailed')
+        p = self.client.props(conn)
+        self.assertTrue(p['AttentionNeeded'])
+        self.assertEqual(self.fake.counters()['save'], 0)
+
+    def test_renew_after_the_token_was_revoked(self):
+        conn = self.add_connection('jira', 'acme', 'admin2@acme.test')
+        acc = self.client.props(conn)['CloudAccount']
+        user = dict(self.sc.user('acme', 'admin2@acme.test'))
+        user['api_token'] = secret('ATATT-rotated')
+        self.fake.set_user('acme', user)
+        try:
+            self.renewal_fails(conn, 'CloudAuthFailed')
+            self.assertTrue(self.client.props(conn)['AttentionNeeded'])
+            # Checking the account now finds it invalid.
+            try:
+                self.client.check(acc)
+            except Exception as e:
+                self.assertEqual(getattr(e, 'name', None), 'CloudAuthFailed', e)
+            a = self.client.props(acc)
+            self.assertEqual(a['Status'], 'invalid')
+            self.assertTrue(a['AttentionNeeded'])
+            self.assertNotEqual(a['LastError'], '')
+            # ReplaceToken with the new token repairs it.
+            self.client.replace_token(acc, user['api_token'])
+            self.client.renew(conn)
+            a = self.client.props(acc)
+            self.assertEqual(a['Status'], 'valid')
+            self.assertFalse(a['AttentionNeeded'])
+            p = self.client.props(conn)
+            self.assertEqual((p['Status'], p['LastError'], p['AttentionNeeded']),
+                             ('valid', '', False))
+        finally:
+            self.fake.set_user('acme', self.sc.user('acme', 'admin2@acme.test'))
+
+    def test_replace_token_with_a_wrong_one_keeps_the_old(self):
+        acc = self.add_account('acme')
+        srv = self.add_server('jira')
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        before = self.snapshot()
+        with self.assertRaisesDBus('CloudAuthFailed') as cm:
+            self.client.replace_token(acc, secret('ATATT-bad'))
+        self.assertNoSecrets(cm.exception.message)
+        self.assertUnchanged(before, ignore=FAILURE_RECORD)
+        self.client.renew(conn)  # the old token still works
+
+
+class TestServerAuth(ErrorCase):
+
+    def test_add_server_with_bad_credentials(self):
+        self.add_fails(lambda: self.client.add_server(
+            'jira', self.fake.server_url('jira'), 'pat', '', secret('badpat'), 0),
+            'ServerAuthFailed')
+        self.add_fails(lambda: self.client.add_server(
+            'confluence', self.fake.server_url('wiki'), 'basic', 'cadmin', secret('badpw'), 0),
+            'ServerAuthFailed')
+        self.add_fails(lambda: self.client.add_server(
+            'confluence', self.fake.server_url('wiki'), 'basic', 'nobody',
+            self.sc.server_user('wiki')['password'], 0), 'ServerAuthFailed')
+        # A PAT of another server.
+        self.add_fails(lambda: self.client.add_server(
+            'jira', self.fake.server_url('jira'), 'pat', '', self.sc.pat('jira2'), 0),
+            'ServerAuthFailed')
+
+    def test_renew_with_a_bad_pat(self):
+        acc = self.add_account('acme')
+        srv = self.client.add_server('jira', self.fake.server_url('jira'), 'pat', '',
+                                     secret('stalepat'), 0, check=False)
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'), check=False)
+        self.renewal_fails(conn, 'ServerAuthFailed')
+        self.assertTrue(self.client.props(conn)['AttentionNeeded'])
+        # The fix: a new secret, after which renewal works.
+        self.client.replace_secret(srv, 'pat', '', self.sc.pat('jira'))
+        self.client.renew(conn)
+        self.assertEqual(len(self.fake.holds('jira')), 1)
+
+    def test_replace_secret_with_a_wrong_one_keeps_the_old(self):
+        conn = self.add_connection('wiki', 'acme')
+        srv = self.client.props(conn)['Server']
+        before = self.snapshot()
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.replace_secret(srv, 'basic', 'cadmin', secret('wrongpw'))
+        self.assertUnchanged(before, ignore=FAILURE_RECORD)
+        self.client.renew(conn)
+
+
+class TestRejectedAndUnsupported(ErrorCase):
+
+    def test_save_refused(self):
+        conn = self.add_connection('jira', 'acme')
+        self.fake.add_fault({'endpoint': 'save', 'status': 500})
+        self.renewal_fails(conn, 'TokenRejected')
+        self.assertTrue(self.client.props(conn)['AttentionNeeded'])
+        self.fake.clear_faults()
+        self.client.renew(conn)
+        p = self.client.props(conn)
+        self.assertEqual((p['LastError'], p['AttentionNeeded']), ('', False))
+
+    def test_no_migration_api(self):
+        conn = self.add_connection('oldjira', 'acme')
+        err = self.renewal_fails(conn, 'NotSupported')
+        self.assertEqual(self.fake.holds('oldjira'), [])
+        self.assertNoSecrets(err.message)
+
+
+class TestExpiredAuthToken(ErrorCase):
+    """The 5-minute auth token expires before it is saved: the real server
+    answers 500 "Exception in saving token." → TokenRejected."""
+
+    @classmethod
+    def scenario(cls):
+        return Scenario.standard(auth_token_lifetime_seconds=1)
+
+    def test_auth_token_expired_before_saving(self):
+        conn = self.add_connection('jira', 'acme')
+        self.fake.add_fault({'endpoint': 'save', 'delay_ms': 2500})
+        self.renewal_fails(conn, 'TokenRejected')
+
+
+class TestNetwork(ErrorCase):
+    timeout_s = None
+
+    @classmethod
+    def setUpClass(cls):
+        # A short HTTP timeout so that a stalled answer fails fast.
+        cls.timeout_s = int(max(2, scaled(2)))
+        cls.daemon_env = {'CMATOKEN_HTTP_TIMEOUT': str(cls.timeout_s)}
+        super().setUpClass()
+
+    def network_renewal(self, fault, host='127.0.0.1'):
+        conn = self.find_connection() or self.add_connection('jira', 'acme')
+        self.fake.clear_faults()
+        self.fake.add_fault(fault)
+        err = self.renewal_fails(conn, 'Network')
+        self.assertIn(host, err.message, 'the Network error does not name the host')
+        self.assertIn(host, self.client.props(conn)['LastError'])
+        self.fake.clear_faults()
+        return err
+
+    def find_connection(self):
+        conns = list(self.client.objects(IFACE_CONNECTION))
+        return conns[0] if conns else None
+
+    def test_token_503(self):
+        self.network_renewal({'endpoint': 'token', 'status': 503})
+
+    def test_token_429(self):
+        self.network_renewal({'endpoint': 'token', 'status': 429})
+
+    def test_token_dropped(self):
+        self.network_renewal({'endpoint': 'token', 'drop': True})
+
+    def test_token_malformed(self):
+        self.network_renewal({'endpoint': 'token', 'body': 'malformed'})
+
+    def test_token_huge(self):
+        self.network_renewal({'endpoint': 'token', 'body': 'huge'})
+
+    def test_token_timeout(self):
+        self.network_renewal({'endpoint': 'token', 'delay_ms': (self.timeout_s + 3) * 1000})
+
+    def test_save_503(self):
+        self.network_renewal({'endpoint': 'save', 'status': 503})
+
+    def test_save_dropped(self):
+        self.network_renewal({'endpoint': 'save', 'drop': True})
+
+    def test_recovers_after_network_errors(self):
+        conn = self.add_connection('wiki', 'acme')
+        self.fake.add_fault({'endpoint': 'token', 'status': 502})
+        self.renewal_fails(conn, 'Network')
+        self.fake.clear_faults()
+        self.client.renew(conn)
+        p = self.client.props(conn)
+        self.assertEqual((p['Status'], p['LastError'], p['AttentionNeeded']),
+                         ('valid', '', False))
+
+    def test_add_account_check_network_errors(self):
+        for fault in ({'endpoint': 'cloud-myself', 'status': 503},
+                      {'endpoint': 'cloud-myself', 'drop': True},
+                      {'endpoint': 'cloud-myself', 'body': 'huge'}):
+            self.fake.clear_faults()
+            self.fake.add_fault(fault)
+            err = self.add_fails(lambda: self.add_account('acme'), 'Network')
+            self.assertIn('127.0.0.1', err.message)
+
+    def test_add_server_check_network_errors(self):
+        for fault in ({'endpoint': 'server-myself', 'status': 500},
+                      {'endpoint': 'server-myself', 'drop': True}):
+            self.fake.clear_faults()
+            self.fake.add_fault(fault)
+            err = self.add_fails(lambda: self.add_server('jira'), 'Network')
+            self.assertIn('127.0.0.1', err.message)
+
+    def test_closed_port(self):
+        port = free_closed_port()
+        self.add_fails(lambda: self.client.add_cloud_account(
+            'admin@acme.test', 'http://127.0.0.1:%d/site/acme' % port, self.sc.token('acme'), 0),
+            'Network')
+        self.add_fails(lambda: self.client.add_server(
+            'jira', 'http://127.0.0.1:%d/server/jira' % port, 'pat', '', self.sc.pat('jira'), 0),
+            'Network')
+        # A server that went away after it was added.
+        acc = self.add_account('acme')
+        srv = self.client.add_server('jira', 'http://127.0.0.1:%d/server/jira' % port, 'pat', '',
+                                     self.sc.pat('jira'), 0, check=False)
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'), check=False)
+        err = self.renewal_fails(conn, 'Network')
+        self.assertIn('127.0.0.1', err.message)
+        # Checking the server reports the same, and records it.
+        with self.assertRaisesDBus('Network'):
+            self.client.check(srv)
+        self.assertNotEqual(self.client.props(srv)['LastError'], '')
+
+    def test_check_methods_record_network_errors(self):
+        acc = self.add_account('acme')
+        self.fake.add_fault({'endpoint': 'cloud-myself', 'status': 503})
+        with self.assertRaisesDBus('Network'):
+            self.client.check(acc)
+        a = self.client.props(acc)
+        self.assertNotEqual(a['LastError'], '')
+        # A network failure says nothing about the token: it is not "invalid".
+        self.assertNotEqual(a['Status'], 'invalid')
+        self.fake.clear_faults()
+        self.client.check(acc)
+        a = self.client.props(acc)
+        self.assertEqual((a['Status'], a['LastError']), ('valid', ''))
+        self.assertNear(a['LastCheckedAt'], now())
+
+
+class TestArgumentErrors(ErrorCase):
+    """The named errors about objects: NotFound, Exists, InUse, ConsentRequired."""
+
+    def test_not_found(self):
+        acc = self.add_account('acme')
+        srv = self.add_server('jira')
+        ghost_srv = '/io/github/cmatoken/Servers/nope'
+        ghost_acc = '/io/github/cmatoken/CloudAccounts/nope'
+        self.add_fails(lambda: self.client.add_connection(ghost_srv, acc,
+                                                          self.fake.site_url('acme')),
+                       'NotFound')
+        self.add_fails(lambda: self.client.add_connection(srv, ghost_acc,
+                                                          self.fake.site_url('acme')),
+                       'NotFound')
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        self.renewal_fails(conn, 'NotFound', account=ghost_acc)
+
+    def test_wrong_kind_of_object(self):
+        acc = self.add_account('acme')
+        srv = self.add_server('jira')
+        self.add_fails(lambda: self.client.add_connection(acc, acc, self.fake.site_url('acme')),
+                       'InvalidArgument', 'NotFound')
+        self.add_fails(lambda: self.client.add_connection(srv, srv, self.fake.site_url('acme')),
+                       'InvalidArgument', 'NotFound')
+        self.add_fails(lambda: self.client.add_connection(
+            '/io/github/cmatoken/Manager', acc, self.fake.site_url('acme')),
+            'InvalidArgument', 'NotFound')
+        self.add_fails(lambda: self.client.add_connection('/', acc, self.fake.site_url('acme')),
+                       'InvalidArgument', 'NotFound')
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=srv)
+        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=conn)
+
+    def test_errors_of_removed_objects(self):
+        conn = self.add_connection('jira', 'acme')
+        acc = self.client.props(conn)['CloudAccount']
+        self.client.remove(conn)
+        for call in (lambda: self.client.renew(conn), lambda: self.client.remove(conn)):
+            with self.assertRaisesDBus('NotFound', 'org.freedesktop.DBus.Error.UnknownObject',
+                                       'org.freedesktop.DBus.Error.UnknownMethod'):
+                call()
+        srv = self.find_server('jira')
+        conn2 = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        self.assertNotEqual(conn2, '')
+
+    def test_consent_is_checked_before_anything_else(self):
+        conn = self.add_connection('jira', 'acme')
+        before = self.fake.counters()
+        self.renewal_fails(conn, 'ConsentRequired', consent=False)
+        self.assertEqual(self.fake.counters(), before)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,189 @@
+# test_persistence.py: everything survives kill -9 and restarts; the key file holds no secret
+import os
+import stat
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cmtharness import (  # noqa: E402
+    DAY, ERROR_NAMES, IFACE_CONNECTION, DBusCallError, ServiceTestCase, main, now, secret)
+
+
+class TestPersistence(ServiceTestCase):
+
+    def populate(self):
+        """A bit of everything; returns the connections."""
+        a1 = self.add_account('acme')
+        a2 = self.client.add_cloud_account('admin2@acme.test', self.fake.site_url('acme'),
+                                           self.sc.token('acme', 'admin2@acme.test'),
+                                           now() + 90 * DAY, check=False)
+        a3 = self.add_account('other')
+        jira = self.add_server('jira', 'pat')
+        wiki = self.add_server('wiki', 'basic')
+        jira2 = self.client.add_server('jira', self.fake.server_url('jira2'), 'pat', '',
+                                       self.sc.pat('jira2'), now() + 30 * DAY, check=False)
+        c1 = self.client.add_connection(jira, a1, self.fake.site_url('acme'))
+        c2 = self.client.add_connection(wiki, a1, self.fake.site_url('acme'),
+                                        renewed_at=now() - 3 * DAY)
+        c3 = self.client.add_connection(jira2, a2, self.fake.site_url('acme'), check=False)
+        c4 = self.client.add_connection(jira, a3, self.fake.site_url('other'))
+        self.client.renew(c1)
+        self.client.renew(c3, account=a1)          # changes the account of c3
+        self.client.mark_renewed(c4, now() - 20 * DAY)
+        self.client.set_auto_renew(c2, True, True)
+        self.fake.add_fault({'endpoint': 'save', 'status': 500, 'count': 1})
+        with self.assertRaisesDBus('TokenRejected'):
+            self.client.renew(c4)                  # leaves LastError and AttentionNeeded
+        return [c1, c2, c3, c4]
+
+    def assert_same_after(self, before, restart):
+        restart()
+        after = self.snapshot()
+        self.assertEqual(sorted(before), sorted(after))
+        self.assertEqual(before, after)
+
+    def renew_all(self, conns):
+        for c in conns:
+            expires = self.client.renew(c)
+            p = self.client.props(c)
+            self.assertEqual((p['ExpiresAt'], p['Status'], p['LastError']),
+                             (expires, 'valid', ''))
+
+    def test_kill_and_restart(self):
+        conns = self.populate()
+        before = self.snapshot()
+        self.assertEqual(self.client.props(conns[2])['CloudAccount'],
+                         self.find_account('acme'))
+        self.assert_same_after(before, lambda: self.daemon.restart(kill=True))
+        # The secrets came back too: every connection renews again.
+        holds = len(self.fake.holds('jira'))
+        self.renew_all(conns)
+        self.assertEqual(len(self.fake.holds('jira')), holds + 2)
+        # And a clean restart keeps it all as well.
+        before = self.snapshot()
+        self.assert_same_after(before, lambda: self.daemon.restart(kill=False))
+
+    def test_kill_right_after_each_change(self):
+        """A reply means it is stored: kill -9 at once after each call loses nothing."""
+        steps = [
+            lambda: self.add_account('acme'),
+            lambda: self.add_server('jira'),
+            lambda: self.add_server('wiki', 'basic'),
+            lambda: self.client.add_connection(self.find_server('jira'), self.find_account('acme'),
+                                               self.fake.site_url('acme')),
+            lambda: self.client.add_connection(self.find_server('wiki'), self.find_account('acme'),
+                                               self.fake.site_url('acme')),
+            lambda: self.client.renew(self.conn_of('jira')),
+            lambda: self.client.mark_renewed(self.conn_of('wiki'), now() - DAY),
+            lambda: self.client.set_auto_renew(self.conn_of('jira'), True, True),
+            lambda: self.client.remove(self.conn_of('wiki')),
+            lambda: self.client.remove(self.find_server('wiki')),
+        ]
+        for i, step in enumerate(steps):
+            step()
+            before = self.snapshot()
+            self.daemon.kill9()
+            self.daemon.start()
+            self.assertEqual(before, self.snapshot(), 'lost by a kill after step %d' % i)
+        self.renew_all([self.conn_of('jira')])
+
+    def conn_of(self, server):
+        srv = self.find_server(server)
+        for p, props in self.client.objects(IFACE_CONNECTION).items():
+            if props['Server'] == srv:
+                return p
+        raise AssertionError('no connection for %s' % server)
+
+    def test_replaced_secrets_survive_a_kill(self):
+        conn = self.add_connection('jira', 'acme', 'admin2@acme.test')
+        acc = self.client.props(conn)['CloudAccount']
+        user = dict(self.sc.user('acme', 'admin2@acme.test'))
+        user['api_token'] = secret('ATATT-new')
+        self.fake.set_user('acme', user)           # the old token is revoked at the site
+        try:
+            self.client.replace_token(acc, user['api_token'])
+            self.daemon.kill9()
+            self.daemon.start()
+            self.client.renew(conn)
+            # No stale slot: exactly one keyring item for the account, holding the new token.
+            items = self.keyring.items(kind='cloud-account', object=acc.rsplit('/', 1)[1])
+            self.client.wait_until(
+                lambda: len(self.keyring.items(kind='cloud-account',
+                                               object=acc.rsplit('/', 1)[1])) == 1,
+                10, 'one keyring item for the account')
+            items = self.keyring.items(kind='cloud-account', object=acc.rsplit('/', 1)[1])
+            self.assertEqual(self.keyring.secret_of(items[0]['path']), user['api_token'])
+        finally:
+            self.fake.set_user('acme', self.sc.user('acme', 'admin2@acme.test'))
+
+    def test_removal_survives_a_kill(self):
+        conn = self.add_connection('wiki', 'acme')
+        srv = self.client.props(conn)['Server']
+        self.client.remove(conn)
+        self.client.remove(srv)
+        self.daemon.kill9()
+        self.daemon.start()
+        objs = self.snapshot()
+        self.assertNotIn(conn, objs)
+        self.assertNotIn(srv, objs)
+        self.client.wait_until(
+            lambda: not self.keyring.items(kind='server', object=srv.rsplit('/', 1)[1]),
+            10, 'the removed server\'s secret to be gone')
+
+    def test_ids_are_stable_and_distinct(self):
+        conns = self.populate()
+        ids = [p.rsplit('/', 1)[1] for p in self.snapshot()]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.daemon.restart(kill=True)
+        # New objects after a restart never reuse an id still in use.
+        c5 = self.add_connection('jira2', 'other')
+        self.assertNotIn(c5, conns)
+        self.assertEqual(len(self.snapshot()), len(ids) + 1)
+
+    def test_key_file(self):
+        self.populate()
+        self.daemon.stop()
+        files = self.daemon.state_files()
+        self.assertTrue(files, 'no state file under %s' % self.daemon.state_dir())
+        for path in files:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            self.assertEqual(mode, 0o600, '%s has mode %o' % (path, mode))
+            with open(path, 'rb') as f:
+                text = f.read().decode('utf-8', 'replace')
+            self.assertNoSecrets(text, path)
+        dir_mode = stat.S_IMODE(os.stat(self.daemon.state_dir()).st_mode)
+        self.assertEqual(dir_mode & 0o077, 0, 'the state dir is open to others: %o' % dir_mode)
+        self.daemon.start()
+
+    def test_unparsable_key_file_is_not_overwritten(self):
+        self.add_account('acme')
+        self.daemon.stop()
+        files = self.daemon.state_files()
+        self.assertTrue(files)
+        with open(files[0], 'wb') as f:
+            f.write(b'\x00\xff garbage [[[\n')
+        # The daemon may refuse to start, or start and refuse changes; it must
+        # not start empty and overwrite what it could not read.
+        try:
+            self.daemon.start(timeout=10)
+            started = True
+        except (RuntimeError, AssertionError):
+            started = False
+        if started:
+            try:
+                self.add_server('jira')
+                added = True
+            except DBusCallError as e:
+                added = False
+                self.assertIn(e.name, ERROR_NAMES, e)
+            self.assertFalse(added, 'a change was accepted over an unreadable state file')
+        with open(files[0], 'rb') as f:
+            self.assertTrue(f.read().startswith(b'\x00\xff garbage'),
+                            'the unreadable state file was overwritten')
+        if started:
+            self.daemon.kill9()
+        os.unlink(files[0])
+        self.daemon.start()
+
+if __name__ == '__main__':
+    main()
