@@ -1,0 +1,242 @@
+/* cmtctl-manage.c: "cmatokenctl check | replace-secret | remove" */
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "cmt-error.h"
+#include "cmt-expiry.h"
+#include "cmt-url.h"
+#include "cmtctl-client.h"
+#include "cmtctl-commands.h"
+#include "cmtctl-secret.h"
+
+static void
+print_check_result (const char *description,
+                    const char *status,
+                    const char *last_error)
+{
+  g_autofree char *safe_error = cmtctl_sanitize (last_error);
+
+  /* Translators: %1$s names an object, %2$s is its status ("valid"). */
+  printf (_("%1$s: %2$s\n"), description, cmtctl_status_label (status));
+  if (*safe_error != '\0')
+    printf ("  %s\n", safe_error);
+}
+
+/* Checks one account or server; FALSE when the call failed or the credential is invalid. */
+static gboolean
+check_one (CmtctlClient *client,
+           CmtObject    *object)
+{
+  CmtCloudAccount *account = cmt_object_peek_cloud_account (object);
+  CmtServer *server = cmt_object_peek_server (object);
+  g_autofree char *description = cmtctl_client_describe (client, object);
+  g_autoptr(GError) error = NULL;
+  const char *status;
+
+  if (account != NULL)
+    {
+      g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (account), CMTCTL_CALL_TIMEOUT_MS);
+      if (!cmt_cloud_account_call_check_sync (account, NULL, &error))
+        goto failed;
+      cmtctl_client_refresh (client, account);
+      status = cmt_cloud_account_get_status (account);
+      print_check_result (description, status, cmt_cloud_account_get_last_error (account));
+    }
+  else
+    {
+      g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (server), CMTCTL_CALL_TIMEOUT_MS);
+      if (!cmt_server_call_check_sync (server, NULL, &error))
+        goto failed;
+      cmtctl_client_refresh (client, server);
+      status = cmt_server_get_status (server);
+      print_check_result (description, status, cmt_server_get_last_error (server));
+    }
+  return cmt_status_from_string (status) != CMT_STATUS_INVALID;
+
+failed:
+  cmt_error_from_dbus (&error);
+  /* Translators: %1$s names an object, %2$s is why checking it failed. */
+  cmtctl_fail_message (_("%1$s: %2$s"), description, error->message);
+  return FALSE;
+}
+
+int
+cmtctl_cmd_check (const CmtctlCommand *command,
+                  int                  argc,
+                  char               **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(CmtObject) object = NULL;
+  CmtConnection *connection;
+  gboolean ok = TRUE;
+  int exit_code;
+
+  if (!cmtctl_parse_options (command, NULL, 1, 1, &argc, &argv, &exit_code))
+    return exit_code;
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ANY, NULL, &error);
+  if (object == NULL)
+    return cmtctl_fail (error);
+
+  connection = cmt_object_peek_connection (object);
+  if (connection != NULL)
+    {
+      /* A connection holds no credential itself: check the two it renews with. */
+      const char *paths[] = {
+        cmt_connection_get_server (connection),
+        cmt_connection_get_cloud_account (connection),
+      };
+      for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+        {
+          g_autoptr(CmtObject) part = cmtctl_client_get_object (client, paths[i]);
+          if (part == NULL)
+            {
+              cmtctl_fail_message (_("The connection refers to %s, which the service does not list. "
+                                     "Run “cmatokenctl status” to see what is stored."), paths[i]);
+              ok = FALSE;
+              continue;
+            }
+          ok = check_one (client, part) && ok;
+        }
+    }
+  else
+    ok = check_one (client, object);
+
+  return ok ? CMTCTL_EXIT_OK : CMTCTL_EXIT_FAILURE;
+}
+
+int
+cmtctl_cmd_replace_secret (const CmtctlCommand *command,
+                           int                  argc,
+                           char               **argv)
+{
+  g_autofree char *expires = NULL;
+  g_autofree char *basic_user = NULL;
+  gboolean pat = FALSE;
+  const GOptionEntry entries[] = {
+    { "expires", 0, 0, G_OPTION_ARG_STRING, &expires,
+      N_("When the new secret expires (without it: no expiry date)"), N_("DATE") },
+    { "pat", 0, 0, G_OPTION_ARG_NONE, &pat,
+      N_("For a server: switch to a personal access token"), NULL },
+    { "basic", 0, 0, G_OPTION_ARG_STRING, &basic_user,
+      N_("For a server: switch to this user's password"), N_("USERNAME") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(CmtObject) object = NULL;
+  g_autoptr(CmtctlSecret) secret = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *prompt = NULL;
+  CmtCloudAccount *account;
+  CmtServer *server;
+  gint64 expires_at = 0;
+  gboolean ok;
+  int exit_code;
+
+  if (!cmtctl_parse_options (command, entries, 1, 1, &argc, &argv, &exit_code))
+    return exit_code;
+  if (pat && basic_user != NULL)
+    return cmtctl_usage_error (command->name, _("Give --pat or --basic USERNAME, not both."));
+  if (basic_user != NULL && *basic_user == '\0')
+    return cmtctl_usage_error (command->name, _("The user name after --basic is empty."));
+  if (expires != NULL && !cmtctl_parse_date (expires, TRUE, &expires_at, &error))
+    return cmtctl_usage_error (command->name, "%s", error->message);
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ACCOUNT | CMTCTL_KIND_SERVER, NULL, &error);
+  if (object == NULL)
+    return cmtctl_fail (error);
+  description = cmtctl_client_describe (client, object);
+
+  account = cmt_object_peek_cloud_account (object);
+  server = cmt_object_peek_server (object);
+  if (account != NULL && (pat || basic_user != NULL))
+    return cmtctl_usage_error (command->name,
+                               _("--pat and --basic are for servers; a cloud account always uses an API token."));
+
+  if (account != NULL)
+    {
+      /* Translators: a prompt; %s is an email address. */
+      prompt = g_strdup_printf (_("New Atlassian API token for %s: "), cmt_cloud_account_get_email (account));
+      secret = cmtctl_secret_read (prompt, &error);
+      if (secret == NULL)
+        return cmtctl_fail (error);
+      g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (account), CMTCTL_CALL_TIMEOUT_MS);
+      ok = cmt_cloud_account_call_replace_token_sync (account, secret, expires_at, NULL, &error);
+    }
+  else
+    {
+      const char *kind = pat ? "pat" : basic_user != NULL ? "basic" : cmt_server_get_auth_kind (server);
+      const char *username = pat ? "" : basic_user != NULL ? basic_user : cmt_server_get_username (server);
+      g_autofree char *host = cmt_url_display (cmt_server_get_base_url (server));
+
+      if (g_strcmp0 (kind, "basic") == 0)
+        /* Translators: a prompt; %1$s is a user name, %2$s a server. */
+        prompt = g_strdup_printf (_("New password of %1$s on %2$s: "), username, host);
+      else
+        /* Translators: a prompt; %s is a server such as jira.example.com. */
+        prompt = g_strdup_printf (_("New personal access token for %s: "), host);
+      secret = cmtctl_secret_read (prompt, &error);
+      if (secret == NULL)
+        return cmtctl_fail (error);
+      g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (server), CMTCTL_CALL_TIMEOUT_MS);
+      ok = cmt_server_call_replace_secret_sync (server, kind, username != NULL ? username : "",
+                                                secret, expires_at, NULL, &error);
+    }
+
+  if (!ok)
+    {
+      cmt_error_from_dbus (&error);
+      return cmtctl_fail (error);
+    }
+  /* Translators: %s names an account or a server. */
+  printf (_("Replaced the secret of %s.\n"), description);
+  return CMTCTL_EXIT_OK;
+}
+
+int
+cmtctl_cmd_remove (const CmtctlCommand *command,
+                   int                  argc,
+                   char               **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(CmtObject) object = NULL;
+  g_autofree char *description = NULL;
+  gboolean ok;
+  int exit_code;
+
+  if (!cmtctl_parse_options (command, NULL, 1, 1, &argc, &argv, &exit_code))
+    return exit_code;
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ANY, NULL, &error);
+  if (object == NULL)
+    return cmtctl_fail (error);
+  description = cmtctl_client_describe (client, object);
+
+  if (cmt_object_peek_connection (object) != NULL)
+    ok = cmt_connection_call_remove_sync (cmt_object_peek_connection (object), NULL, &error);
+  else if (cmt_object_peek_server (object) != NULL)
+    ok = cmt_server_call_remove_sync (cmt_object_peek_server (object), NULL, &error);
+  else
+    ok = cmt_cloud_account_call_remove_sync (cmt_object_peek_cloud_account (object), NULL, &error);
+
+  if (!ok)
+    {
+      cmt_error_from_dbus (&error);
+      return cmtctl_fail (error);
+    }
+  /* Translators: %s names what was removed. */
+  printf (_("Removed %s.\n"), description);
+  return CMTCTL_EXIT_OK;
+}

@@ -1,0 +1,273 @@
+/* cmtctl-util.c: what every cmatokenctl command shares: exit codes, messages, dates, words */
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmt-error.h"
+#include "cmtctl-util.h"
+
+int
+cmtctl_fail (const GError *error)
+{
+  g_autofree char *message = cmtctl_sanitize (error != NULL ? error->message : "");
+
+  fprintf (stderr, "%s: %s\n", g_get_prgname (), message);
+  return CMTCTL_EXIT_FAILURE;
+}
+
+int
+cmtctl_fail_message (const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "%s: %s\n", g_get_prgname (), message);
+  return CMTCTL_EXIT_FAILURE;
+}
+
+int
+cmtctl_usage_error (const char *command,
+                    const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "%s: %s\n", g_get_prgname (), message);
+  if (command != NULL)
+    /* Translators: %1$s is the program, %2$s a command such as "renew". */
+    fprintf (stderr, _("Run “%1$s %2$s --help” for its usage.\n"), g_get_prgname (), command);
+  else
+    fprintf (stderr, _("Run “%s --help” for the list of commands.\n"), g_get_prgname ());
+  return CMTCTL_EXIT_USAGE;
+}
+
+gboolean
+cmtctl_parse_options (const CmtctlCommand *command,
+                      const GOptionEntry  *entries,
+                      int                  min_args,
+                      int                  max_args,
+                      int                 *argc,
+                      char              ***argv,
+                      int                 *exit_code)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *saved_prgname = g_strdup (g_get_prgname ());
+  g_autofree char *full_name = g_strdup_printf ("%s %s", saved_prgname, command->name);
+  gboolean ok;
+
+  /* _("") would be the catalogue's header. */
+  const char *parameters = *command->parameters != '\0' ? _(command->parameters) : NULL;
+
+  context = g_option_context_new (parameters);
+  g_option_context_set_summary (context, _(command->summary));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  /* GOption prints the program name in --help: make it "cmatokenctl renew". */
+  g_set_prgname (full_name);
+  ok = g_option_context_parse (context, argc, argv, &error);
+  g_set_prgname (saved_prgname);
+
+  if (!ok)
+    {
+      *exit_code = cmtctl_usage_error (command->name, "%s", error->message);
+      return FALSE;
+    }
+  /* (*argv)[0] is the command name. */
+  if (*argc - 1 < min_args)
+    {
+      *exit_code = cmtctl_usage_error (command->name,
+                                       _("Missing arguments: %s %s %s"),
+                                       g_get_prgname (), command->name,
+                                       parameters != NULL ? parameters : "");
+      return FALSE;
+    }
+  if (*argc - 1 > max_args)
+    {
+      *exit_code = cmtctl_usage_error (command->name,
+                                       _("Too many arguments, starting at “%s”."),
+                                       (*argv)[max_args + 1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+all_digits (const char *text)
+{
+  if (*text == '\0')
+    return FALSE;
+  for (; *text; text++)
+    if (!g_ascii_isdigit (*text))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+cmtctl_parse_date (const char  *text,
+                   gboolean     end_of_day,
+                   gint64      *out,
+                   GError     **error)
+{
+  int year, month, day;
+  char tail;
+
+  if (text != NULL && all_digits (text) && strlen (text) <= 12)
+    {
+      gint64 value = g_ascii_strtoll (text, NULL, 10);
+      /* Up to the end of year 9999, as GDateTime can represent it. */
+      if (value > 0 && value < G_GINT64_CONSTANT (253402300800))
+        {
+          *out = value;
+          return TRUE;
+        }
+    }
+  else if (text != NULL && strlen (text) == 10 &&
+           sscanf (text, "%4d-%2d-%2d%c", &year, &month, &day, &tail) == 3 &&
+           g_date_valid_dmy (day, month, year))
+    {
+      g_autoptr(GDateTime) start = g_date_time_new_local (year, month, day, 0, 0, 0);
+      if (start != NULL)
+        {
+          if (end_of_day)
+            {
+              g_autoptr(GDateTime) next = g_date_time_add_days (start, 1);
+              *out = g_date_time_to_unix (next) - 1;
+            }
+          else
+            *out = g_date_time_to_unix (start);
+          return TRUE;
+        }
+    }
+  else if (text != NULL && strchr (text, 'T') != NULL)
+    {
+      g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+      g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601 (text, local);
+      if (dt != NULL && g_date_time_to_unix (dt) > 0)
+        {
+          *out = g_date_time_to_unix (dt);
+          return TRUE;
+        }
+    }
+
+  g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a date. Write it as YYYY-MM-DD (for example 2026-12-31) or as a Unix timestamp."),
+               text != NULL ? text : "");
+  return FALSE;
+}
+
+char *
+cmtctl_format_time (gint64 when)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (when <= 0)
+    return g_strdup ("");
+  dt = g_date_time_new_from_unix_local (when);
+  if (dt == NULL)
+    return g_strdup ("");
+  /* Translators: a date and time as strftime() format; %c is the locale's own. */
+  return g_date_time_format (dt, C_("date and time", "%c"));
+}
+
+char *
+cmtctl_sanitize (const char *text)
+{
+  GString *out;
+  const char *p;
+
+  if (text == NULL)
+    return g_strdup ("");
+  if (!g_utf8_validate (text, -1, NULL))
+    return g_utf8_make_valid (text, -1);
+
+  out = g_string_sized_new (strlen (text));
+  for (p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+cmtctl_clause (const char *message)
+{
+  char *out = cmtctl_sanitize (message);
+  gsize len;
+
+  g_strstrip (out);
+  len = strlen (out);
+  while (len > 0 && (out[len - 1] == '.' || out[len - 1] == ' '))
+    out[--len] = '\0';
+  return out;
+}
+
+const char *
+cmtctl_assistant_name (const char *product)
+{
+  if (g_strcmp0 (product, "jira") == 0)
+    return "JCMA";
+  if (g_strcmp0 (product, "confluence") == 0)
+    return "CCMA";
+  return product != NULL ? product : "";
+}
+
+const char *
+cmtctl_product_name (const char *product)
+{
+  if (g_strcmp0 (product, "jira") == 0)
+    return "Jira";
+  if (g_strcmp0 (product, "confluence") == 0)
+    return "Confluence";
+  return product != NULL ? product : "";
+}
+
+const char *
+cmtctl_status_label (const char *status)
+{
+  if (g_strcmp0 (status, "valid") == 0)
+    /* Translators: a token's or credential's status in a table. */
+    return C_("status", "valid");
+  if (g_strcmp0 (status, "expiring") == 0)
+    /* Translators: a token's or credential's status in a table. */
+    return C_("status", "expiring");
+  if (g_strcmp0 (status, "expired") == 0)
+    /* Translators: a token's or credential's status in a table. */
+    return C_("status", "expired");
+  if (g_strcmp0 (status, "invalid") == 0)
+    /* Translators: a credential's status in a table: it was rejected. */
+    return C_("status", "invalid");
+  /* Translators: a token's or credential's status in a table: not known yet. */
+  return C_("status", "unknown");
+}
+
+const char *
+cmtctl_path_id (const char *object_path)
+{
+  const char *slash = object_path != NULL ? strrchr (object_path, '/') : NULL;
+
+  return slash != NULL ? slash + 1 : (object_path != NULL ? object_path : "");
+}
+
+gboolean
+cmtctl_is_object_id (const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  for (; *text; text++)
+    if (!g_ascii_isalnum (*text) && *text != '_')
+      return FALSE;
+  return TRUE;
+}
