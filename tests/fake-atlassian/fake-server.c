@@ -810,8 +810,9 @@ pending_fire (gpointer data)
   soup_server_message_unpause (msg);
   respond (self, msg, &route, &action);
   if (self->verbose)
-    g_printerr ("fake-atlassian: %s %s: %u after a delay\n", soup_server_message_get_method (msg),
-                g_uri_get_path (soup_server_message_get_uri (msg)), soup_server_message_get_status (msg));
+    g_printerr ("fake-atlassian: %s %s: %s after a delay\n", soup_server_message_get_method (msg),
+                g_uri_get_path (soup_server_message_get_uri (msg)),
+                action.drop ? "dropped" : action.body == FAKE_BODY_HUGE ? "huge body" : "answered");
 }
 
 /* The client went away during the delay. */
@@ -1154,13 +1155,15 @@ handle_request (SoupServer        *soup,
       delay (self, msg, &route, &action);
       return;
     }
-  else
+  else if (action.drop)
     {
       if (self->verbose)
-        log_request (msg, path, "fault");
+        log_request (msg, path, "dropped by a fault");
       respond (self, msg, &route, &action);
       return;
     }
+  else
+    respond (self, msg, &route, &action);
 
 out:
   if (self->verbose)

@@ -4,6 +4,7 @@ import datetime
 import http.client
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -16,6 +17,8 @@ import urllib.error
 import urllib.request
 
 FAKE = os.environ.get('CMT_FAKE_ATLASSIAN')
+# e.g. "valgrind -q --error-exitcode=99 ..." (see README.md)
+WRAPPER = shlex.split(os.environ.get('CMT_FAKE_ATLASSIAN_WRAPPER', ''))
 
 SCENARIO = {
     'auth_token_lifetime_seconds': 300,
@@ -69,7 +72,7 @@ class Fake:
             json.dump(scenario, f)
         self.ready_file = os.path.join(self.dir.name, 'ready')
         self.stderr = open(os.path.join(self.dir.name, 'stderr'), 'w+')
-        self.proc = subprocess.Popen([FAKE, '--scenario', path, '--ready-file', self.ready_file,
+        self.proc = subprocess.Popen([*WRAPPER, FAKE, '--scenario', path, '--ready-file', self.ready_file,
                                       '--verbose', *extra_args],
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True)
         line = self.proc.stdout.readline()
@@ -541,7 +544,7 @@ class TestProcess(unittest.TestCase):
             if content is not None:
                 with open(path, 'w') as f:
                     f.write(content if isinstance(content, str) else json.dumps(content))
-            p = subprocess.run([FAKE, '--scenario', path], capture_output=True, text=True, timeout=30)
+            p = subprocess.run([*WRAPPER, FAKE, '--scenario', path], capture_output=True, text=True, timeout=30)
             return p, path
 
     def test_bad_scenarios(self):
@@ -571,7 +574,7 @@ class TestProcess(unittest.TestCase):
                 self.assertIn(word, p.stderr)
 
     def test_usage(self):
-        p = subprocess.run([FAKE], capture_output=True, text=True, timeout=30)
+        p = subprocess.run([*WRAPPER, FAKE], capture_output=True, text=True, timeout=30)
         self.assertEqual(p.returncode, 2)
         self.assertIn('--scenario', p.stderr)
 
@@ -602,7 +605,7 @@ class TestProcess(unittest.TestCase):
             with tempfile.NamedTemporaryFile('w', suffix='.json') as f:
                 f.write('{}')
                 f.flush()
-                p = subprocess.run([FAKE, '--scenario', f.name, '--port', str(port)],
+                p = subprocess.run([*WRAPPER, FAKE, '--scenario', f.name, '--port', str(port)],
                                    capture_output=True, text=True, timeout=30)
             self.assertEqual(p.returncode, 1)
             self.assertIn(str(port), p.stderr)
