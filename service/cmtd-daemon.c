@@ -1,0 +1,976 @@
+/* cmtd-daemon.c: cmatokend's hub: the bus name, the object tree, settings, keyring state */
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "cmt-dbus.h"
+#include "cmt-error.h"
+#include "cmtd-cloud-account.h"
+#include "cmtd-connection.h"
+#include "cmtd-daemon.h"
+#include "cmtd-manager.h"
+#include "cmtd-server.h"
+#include "cmtd-util.h"
+
+#define SETTINGS_SCHEMA "io.github.cmatoken"
+#define DEFAULT_LIFETIME_DAYS 21
+#define DEFAULT_WARN_DAYS 5
+#define DEFAULT_CREDENTIAL_WARN_DAYS 14
+/* How long shutdown waits for requests in flight and the last write. */
+#define SHUTDOWN_TIMEOUT_SECONDS 10
+
+struct _CmtdDaemon
+{
+  GObject                   parent_instance;
+
+  CmtdStore                *store;
+  CmtdClock                *clock;
+  CmtdAtlassian            *atlassian;
+  GSettings                *settings;
+  GCancellable             *cancellable;
+  gint64                    lifetime;
+  gint64                    warn_before;
+  gint64                    credential_warn_before;
+
+  guint                     owner_id;
+  GDBusConnection          *bus;
+  GDBusObjectManagerServer *object_manager;
+  CmtdManager              *manager;
+  gboolean                  name_acquired;
+  gboolean                  finished;
+  gboolean                  shutting_down;
+  guint                     shutdown_timeout;
+  int                       exit_code;
+
+  /* id → object */
+  GHashTable               *accounts;
+  GHashTable               *servers;
+  GHashTable               *connections;
+
+  guint                     holds;
+
+  CmtdKeyringState          keyring_state;
+  guint                     secrets_watch;
+  gboolean                  secrets_seen;
+  gboolean                  state_query_running;
+  gboolean                  state_query_again;
+  gboolean                  reconciled;
+  GHashTable               *protected_slots;
+
+  guint                     renewals_running;
+  GQueue                    renewal_queue;
+};
+
+G_DEFINE_FINAL_TYPE (CmtdDaemon, cmtd_daemon, G_TYPE_OBJECT)
+
+enum {
+  FINISHED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static void finish_if_idle (CmtdDaemon *self);
+static void refresh_keyring_state (CmtdDaemon *self);
+
+/* ---- settings ---- */
+
+static void
+read_settings (CmtdDaemon *self)
+{
+  guint lifetime_days = DEFAULT_LIFETIME_DAYS;
+  guint warn_days = DEFAULT_WARN_DAYS;
+  guint credential_warn_days = DEFAULT_CREDENTIAL_WARN_DAYS;
+
+  if (self->settings != NULL)
+    {
+      lifetime_days = g_settings_get_uint (self->settings, "container-token-lifetime-days");
+      warn_days = g_settings_get_uint (self->settings, "warn-days-before-expiry");
+      credential_warn_days = g_settings_get_uint (self->settings, "credential-warn-days-before-expiry");
+    }
+  self->lifetime = MAX (lifetime_days, 1) * CMT_SECONDS_PER_DAY;
+  self->warn_before = warn_days * CMT_SECONDS_PER_DAY;
+  self->credential_warn_before = credential_warn_days * CMT_SECONDS_PER_DAY;
+}
+
+static void
+refresh_all (CmtdDaemon *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cmtd_cloud_account_refresh (value);
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cmtd_server_refresh (value);
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cmtd_connection_refresh (value);
+}
+
+static void
+on_settings_changed (GSettings  *settings,
+                     const char *key,
+                     CmtdDaemon *self)
+{
+  g_debug ("Setting %s changed", key);
+  read_settings (self);
+  if (self->manager != NULL)
+    cmtd_manager_update_properties (self->manager);
+  refresh_all (self);
+}
+
+static void
+setup_settings (CmtdDaemon *self)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, SETTINGS_SCHEMA, TRUE);
+  if (schema == NULL)
+    g_warning ("The settings schema %s is not installed; using the defaults "
+               "(%d days lifetime, warnings %d and %d days ahead)", SETTINGS_SCHEMA,
+               DEFAULT_LIFETIME_DAYS, DEFAULT_WARN_DAYS, DEFAULT_CREDENTIAL_WARN_DAYS);
+  else
+    {
+      self->settings = g_settings_new_full (schema, NULL, NULL);
+      g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
+    }
+  read_settings (self);
+}
+
+/* ---- loading ---- */
+
+static gboolean
+split_group (const char  *group,
+             const char  *kind,
+             const char **id)
+{
+  gsize len = strlen (kind);
+
+  if (strncmp (group, kind, len) != 0 || group[len] != ' ')
+    return FALSE;
+  *id = group + len + 1;
+  return TRUE;
+}
+
+gboolean
+cmtd_daemon_load (CmtdDaemon *self,
+                  GError    **error)
+{
+  GKeyFile *kf;
+  g_auto(GStrv) groups = NULL;
+  /* Accounts and servers first: connections refer to them. */
+  const char *const kinds[] = {
+    CMTD_STORE_GROUP_CLOUD_ACCOUNT, CMTD_STORE_GROUP_SERVER, CMTD_STORE_GROUP_CONNECTION,
+  };
+
+  if (!cmtd_store_load (self->store, error))
+    return FALSE;
+
+  kf = cmtd_store_get_key_file (self->store);
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint i = 0; groups[i] != NULL; i++)
+      {
+        g_autoptr(GError) local_error = NULL;
+        const char *id;
+
+        if (!split_group (groups[i], kinds[k], &id))
+          continue;
+        if (!cmtd_id_is_valid (id))
+          {
+            g_warning ("%s: ignoring the group [%s]: not a valid id; it is kept as it is",
+                       cmtd_store_get_path (self->store), groups[i]);
+            continue;
+          }
+
+        if (k == 0)
+          {
+            CmtdCloudAccount *account = cmtd_cloud_account_new_from_key_file (self, kf, groups[i], id, &local_error);
+            if (account != NULL)
+              g_hash_table_insert (self->accounts, g_strdup (id), account);
+          }
+        else if (k == 1)
+          {
+            CmtdServer *server = cmtd_server_new_from_key_file (self, kf, groups[i], id, &local_error);
+            if (server != NULL)
+              g_hash_table_insert (self->servers, g_strdup (id), server);
+          }
+        else
+          {
+            CmtdConnection *connection = cmtd_connection_new_from_key_file (self, kf, groups[i], id, &local_error);
+            if (connection != NULL)
+              g_hash_table_insert (self->connections, g_strdup (id), connection);
+          }
+        if (local_error != NULL)
+          g_warning ("%s: ignoring the group [%s] (%s); it is kept as it is",
+                     cmtd_store_get_path (self->store), groups[i], local_error->message);
+      }
+
+  g_debug ("Loaded %s: %u cloud account(s), %u server(s), %u connection(s)",
+           cmtd_store_get_path (self->store),
+           g_hash_table_size (self->accounts), g_hash_table_size (self->servers),
+           g_hash_table_size (self->connections));
+  return TRUE;
+}
+
+/* ---- the keyring ---- */
+
+static gboolean
+slot_is_referenced (CmtdDaemon          *self,
+                    const CmtdSecretRef *ref)
+{
+  GKeyFile *kf = cmtd_store_get_key_file (self->store);
+  g_autofree char *group = NULL;
+  g_autofree char *slot = NULL;
+
+  if (g_hash_table_contains (self->protected_slots, ref->slot))
+    return TRUE;
+  group = g_strdup_printf ("%s %s",
+                           ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? CMTD_STORE_GROUP_CLOUD_ACCOUNT
+                                                                  : CMTD_STORE_GROUP_SERVER,
+                           ref->object_id);
+  slot = g_key_file_get_string (kf, group, "secret_slot", NULL);
+  return g_strcmp0 (slot, ref->slot) == 0;
+}
+
+static void
+orphan_cleared (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CmtdDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!cmtd_secrets_clear_finish (result, &error))
+    g_message ("Could not remove an unused keyring item: %s", error->message);
+  cmtd_daemon_release (self);
+}
+
+static void
+reconcile_listed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(CmtdDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) refs = NULL;
+  guint orphans = 0;
+
+  refs = cmtd_secrets_list_finish (result, &error);
+  if (refs == NULL)
+    {
+      g_message ("Could not list the keyring items to tidy them up: %s", error->message);
+      self->reconciled = FALSE;
+      cmtd_daemon_keyring_result (self, error);
+      cmtd_daemon_release (self);
+      return;
+    }
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      CmtdSecretRef *ref = g_ptr_array_index (refs, i);
+
+      if (self->shutting_down || slot_is_referenced (self, ref))
+        continue;
+      /* Left behind by a crash between storing a secret and writing the key file. */
+      g_debug ("Removing the unused keyring item of %s %s (slot %s)",
+               ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? "cloud account" : "server",
+               ref->object_id, ref->slot);
+      orphans++;
+      cmtd_daemon_hold (self);
+      cmtd_secrets_clear_async (ref->kind, ref->object_id, ref->slot, self->cancellable,
+                                orphan_cleared, g_object_ref (self));
+    }
+  g_debug ("Keyring: %u item(s), %u unused", refs->len, orphans);
+  cmtd_daemon_release (self);
+}
+
+static void
+reconcile (CmtdDaemon *self)
+{
+  if (self->reconciled || self->shutting_down)
+    return;
+  self->reconciled = TRUE;
+  cmtd_daemon_hold (self);
+  cmtd_secrets_list_async (self->cancellable, reconcile_listed, g_object_ref (self));
+}
+
+static void
+set_keyring_state (CmtdDaemon       *self,
+                   CmtdKeyringState  state)
+{
+  if (self->keyring_state == state)
+    return;
+  g_debug ("Keyring: %s", cmtd_keyring_state_to_string (state));
+  self->keyring_state = state;
+  if (self->manager != NULL)
+    cmtd_manager_update_properties (self->manager);
+}
+
+static void
+keyring_state_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(CmtdDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  CmtdKeyringState state;
+
+  state = cmtd_secrets_get_state_finish (result, &error);
+  self->state_query_running = FALSE;
+  cmtd_error_to_cmt (&error);
+  if (g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED))
+    {
+      cmtd_daemon_release (self);
+      return;
+    }
+  if (error != NULL)
+    {
+      g_message ("Cannot tell the keyring's state: %s", error->message);
+      if (g_error_matches (error, CMT_ERROR, CMT_ERROR_KEYRING_UNAVAILABLE))
+        state = CMTD_KEYRING_UNAVAILABLE;
+      else if (g_error_matches (error, CMT_ERROR, CMT_ERROR_KEYRING_LOCKED))
+        state = CMTD_KEYRING_LOCKED;
+    }
+  set_keyring_state (self, state);
+  if (state == CMTD_KEYRING_UNLOCKED)
+    reconcile (self);
+
+  if (self->state_query_again)
+    {
+      self->state_query_again = FALSE;
+      refresh_keyring_state (self);
+    }
+  cmtd_daemon_release (self);
+}
+
+static void
+refresh_keyring_state (CmtdDaemon *self)
+{
+  if (self->shutting_down)
+    return;
+  if (self->state_query_running)
+    {
+      self->state_query_again = TRUE;
+      return;
+    }
+  self->state_query_running = TRUE;
+  cmtd_daemon_hold (self);
+  cmtd_secrets_get_state_async (self->cancellable, keyring_state_done, g_object_ref (self));
+}
+
+void
+cmtd_daemon_keyring_result (CmtdDaemon   *self,
+                            const GError *error)
+{
+  if (error == NULL)
+    {
+      if (self->keyring_state != CMTD_KEYRING_UNLOCKED)
+        refresh_keyring_state (self);
+      return;
+    }
+  if (error->domain == CMT_ERROR &&
+      (error->code == CMT_ERROR_KEYRING_LOCKED || error->code == CMT_ERROR_KEYRING_UNAVAILABLE ||
+       error->code == CMT_ERROR_FAILED))
+    refresh_keyring_state (self);
+}
+
+static void
+on_secrets_appeared (GDBusConnection *bus,
+                     const char      *name,
+                     const char      *owner,
+                     gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  g_debug ("The Secret Service appeared (%s)", owner);
+  cmtd_secrets_reset ();
+  self->secrets_seen = TRUE;
+  self->reconciled = FALSE;
+  refresh_keyring_state (self);
+}
+
+static void
+on_secrets_vanished (GDBusConnection *bus,
+                     const char      *name,
+                     gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  cmtd_secrets_reset ();
+  /* Absent at start may only mean "not started yet": the state query
+   * activates it. Gone after being seen means gone. */
+  if (self->secrets_seen)
+    {
+      g_message ("The Secret Service left the bus; secrets are unavailable until it comes back");
+      set_keyring_state (self, CMTD_KEYRING_UNAVAILABLE);
+    }
+}
+
+void
+cmtd_daemon_protect_slot (CmtdDaemon *self,
+                          const char *slot)
+{
+  if (slot != NULL)
+    g_hash_table_add (self->protected_slots, g_strdup (slot));
+}
+
+void
+cmtd_daemon_unprotect_slot (CmtdDaemon *self,
+                            const char *slot)
+{
+  if (slot != NULL)
+    g_hash_table_remove (self->protected_slots, slot);
+}
+
+/* ---- the bus ---- */
+
+static void
+export_object (CmtdDaemon          *self,
+               GDBusObjectSkeleton *object)
+{
+  g_dbus_object_manager_server_export (self->object_manager, object);
+}
+
+static void
+on_bus_acquired (GDBusConnection *bus,
+                 const char      *name,
+                 gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  g_debug ("Connected to the session bus");
+  self->bus = g_object_ref (bus);
+  g_dbus_object_manager_server_set_connection (self->object_manager, bus);
+  self->secrets_watch = g_bus_watch_name_on_connection (bus, "org.freedesktop.secrets",
+                                                        G_BUS_NAME_WATCHER_FLAGS_NONE,
+                                                        on_secrets_appeared, on_secrets_vanished,
+                                                        self, NULL);
+  refresh_keyring_state (self);
+}
+
+static void
+on_name_acquired (GDBusConnection *bus,
+                  const char      *name,
+                  gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  g_debug ("Owning %s", name);
+  self->name_acquired = TRUE;
+}
+
+static void
+on_name_lost (GDBusConnection *bus,
+              const char      *name,
+              gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  if (bus == NULL)
+    {
+      g_printerr ("%s\n", _("cmatokend: cannot connect to the session bus."));
+      self->exit_code = 1;
+    }
+  else if (!self->name_acquired)
+    {
+      g_printerr (_("cmatokend: another instance owns %s. Stop it, or start this one with --replace.\n"), name);
+      self->exit_code = 1;
+    }
+  else
+    g_message ("Another instance took over %s; exiting", name);
+  cmtd_daemon_shutdown (self);
+}
+
+void
+cmtd_daemon_start (CmtdDaemon *self,
+                   gboolean    replace)
+{
+  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (replace)
+    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+
+  export_object (self, cmtd_manager_get_object (self->manager));
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    export_object (self, cmtd_cloud_account_get_object (value));
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    export_object (self, cmtd_server_get_object (value));
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    export_object (self, cmtd_connection_get_object (value));
+
+  self->owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, CMT_DAEMON_BUS_NAME, flags,
+                                   on_bus_acquired, on_name_acquired, on_name_lost,
+                                   self, NULL);
+}
+
+/* ---- shutdown ---- */
+
+static void
+finish_if_idle (CmtdDaemon *self)
+{
+  if (!self->shutting_down || self->finished)
+    return;
+  if (self->holds > 0 || !cmtd_store_is_idle (self->store))
+    return;
+  self->finished = TRUE;
+  g_clear_handle_id (&self->shutdown_timeout, g_source_remove);
+  g_debug ("Shut down");
+  g_signal_emit (self, signals[FINISHED], 0);
+}
+
+static gboolean
+on_shutdown_timeout (gpointer user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  self->shutdown_timeout = 0;
+  g_warning ("%u operation(s) did not finish in time; exiting anyway", self->holds);
+  self->finished = TRUE;
+  g_signal_emit (self, signals[FINISHED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_store_idle (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CmtdDaemon) self = user_data;
+
+  cmtd_store_save_finish (self->store, result, NULL);
+  finish_if_idle (self);
+}
+
+void
+cmtd_daemon_shutdown (CmtdDaemon *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->shutting_down)
+    return;
+  g_debug ("Shutting down");
+  self->shutting_down = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cmtd_connection_cancel_renewal (value);
+
+  self->shutdown_timeout = g_timeout_add_seconds (SHUTDOWN_TIMEOUT_SECONDS, on_shutdown_timeout, self);
+  /* A last write, so whatever is only in memory (a status seen at a check) is kept. */
+  cmtd_store_save_async (self->store, on_store_idle, g_object_ref (self));
+}
+
+int
+cmtd_daemon_get_exit_code (CmtdDaemon *self)
+{
+  return self->exit_code;
+}
+
+void
+cmtd_daemon_hold (CmtdDaemon *self)
+{
+  self->holds++;
+}
+
+void
+cmtd_daemon_release (CmtdDaemon *self)
+{
+  g_return_if_fail (self->holds > 0);
+  self->holds--;
+  finish_if_idle (self);
+}
+
+/* ---- registry ---- */
+
+void
+cmtd_daemon_add_cloud_account (CmtdDaemon       *self,
+                               CmtdCloudAccount *account)
+{
+  g_hash_table_insert (self->accounts, g_strdup (cmtd_cloud_account_get_id (account)),
+                       g_object_ref (account));
+  export_object (self, cmtd_cloud_account_get_object (account));
+}
+
+void
+cmtd_daemon_add_server (CmtdDaemon *self,
+                        CmtdServer *server)
+{
+  g_hash_table_insert (self->servers, g_strdup (cmtd_server_get_id (server)), g_object_ref (server));
+  export_object (self, cmtd_server_get_object (server));
+}
+
+void
+cmtd_daemon_add_connection (CmtdDaemon     *self,
+                            CmtdConnection *connection)
+{
+  g_hash_table_insert (self->connections, g_strdup (cmtd_connection_get_id (connection)),
+                       g_object_ref (connection));
+  export_object (self, cmtd_connection_get_object (connection));
+}
+
+static void
+unexport (CmtdDaemon *self,
+          const char *path)
+{
+  g_dbus_object_manager_server_unexport (self->object_manager, path);
+}
+
+void
+cmtd_daemon_remove_cloud_account (CmtdDaemon       *self,
+                                  CmtdCloudAccount *account)
+{
+  unexport (self, cmtd_cloud_account_get_path (account));
+  g_hash_table_remove (self->accounts, cmtd_cloud_account_get_id (account));
+}
+
+void
+cmtd_daemon_remove_server (CmtdDaemon *self,
+                           CmtdServer *server)
+{
+  unexport (self, cmtd_server_get_path (server));
+  g_hash_table_remove (self->servers, cmtd_server_get_id (server));
+}
+
+void
+cmtd_daemon_remove_connection (CmtdDaemon     *self,
+                               CmtdConnection *connection)
+{
+  unexport (self, cmtd_connection_get_path (connection));
+  g_hash_table_remove (self->connections, cmtd_connection_get_id (connection));
+}
+
+static const char *
+id_from_path (const char *path,
+              const char *prefix)
+{
+  gsize len = strlen (prefix);
+
+  if (path == NULL || strncmp (path, prefix, len) != 0 || path[len] != '/')
+    return NULL;
+  return path + len + 1;
+}
+
+CmtdCloudAccount *
+cmtd_daemon_find_cloud_account (CmtdDaemon *self,
+                                const char *object_path)
+{
+  const char *id = id_from_path (object_path, CMTD_CLOUD_ACCOUNTS_PATH);
+  CmtdCloudAccount *account = id != NULL ? g_hash_table_lookup (self->accounts, id) : NULL;
+
+  return account != NULL && !cmtd_cloud_account_is_removed (account) ? account : NULL;
+}
+
+CmtdServer *
+cmtd_daemon_find_server (CmtdDaemon *self,
+                         const char *object_path)
+{
+  const char *id = id_from_path (object_path, CMTD_SERVERS_PATH);
+  CmtdServer *server = id != NULL ? g_hash_table_lookup (self->servers, id) : NULL;
+
+  return server != NULL && !cmtd_server_is_removed (server) ? server : NULL;
+}
+
+CmtdCloudAccount *
+cmtd_daemon_find_cloud_account_by_email (CmtdDaemon *self,
+                                         const char *email,
+                                         const char *site_url)
+{
+  g_autofree char *folded = g_utf8_casefold (email, -1);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      g_autofree char *other = g_utf8_casefold (cmtd_cloud_account_get_email (value), -1);
+      if (!cmtd_cloud_account_is_removed (value) &&
+          g_str_equal (folded, other) &&
+          g_str_equal (site_url, cmtd_cloud_account_get_site_url (value)))
+        return value;
+    }
+  return NULL;
+}
+
+CmtdServer *
+cmtd_daemon_find_server_by_url (CmtdDaemon *self,
+                                const char *product,
+                                const char *base_url)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!cmtd_server_is_removed (value) &&
+        g_str_equal (product, cmtd_server_get_product (value)) &&
+        g_str_equal (base_url, cmtd_server_get_base_url (value)))
+      return value;
+  return NULL;
+}
+
+CmtdConnection *
+cmtd_daemon_find_connection_by_site (CmtdDaemon *self,
+                                     CmtdServer *server,
+                                     const char *cloud_site_url)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (!cmtd_connection_is_removed (value) &&
+        cmtd_connection_get_server (value) == server &&
+        g_str_equal (cloud_site_url, cmtd_connection_get_cloud_site_url (value)))
+      return value;
+  return NULL;
+}
+
+gboolean
+cmtd_daemon_cloud_account_in_use (CmtdDaemon       *self,
+                                  CmtdCloudAccount *account)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (cmtd_connection_get_cloud_account (value) == account ||
+        cmtd_connection_get_renew_account (value) == account)
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+cmtd_daemon_server_in_use (CmtdDaemon *self,
+                           CmtdServer *server)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (cmtd_connection_get_server (value) == server)
+      return TRUE;
+  return FALSE;
+}
+
+char *
+cmtd_daemon_new_id (CmtdDaemon *self)
+{
+  GKeyFile *kf = cmtd_store_get_key_file (self->store);
+
+  for (;;)
+    {
+      g_autofree char *id = cmtd_new_id ();
+      g_autofree char *g1 = g_strdup_printf ("%s %s", CMTD_STORE_GROUP_CLOUD_ACCOUNT, id);
+      g_autofree char *g2 = g_strdup_printf ("%s %s", CMTD_STORE_GROUP_SERVER, id);
+      g_autofree char *g3 = g_strdup_printf ("%s %s", CMTD_STORE_GROUP_CONNECTION, id);
+
+      if (g_hash_table_contains (self->accounts, id) ||
+          g_hash_table_contains (self->servers, id) ||
+          g_hash_table_contains (self->connections, id) ||
+          g_key_file_has_group (kf, g1) || g_key_file_has_group (kf, g2) ||
+          g_key_file_has_group (kf, g3))
+        continue;
+      return g_steal_pointer (&id);
+    }
+}
+
+/* ---- renewal slots ---- */
+
+gboolean
+cmtd_daemon_acquire_renewal_slot (CmtdDaemon     *self,
+                                  CmtdConnection *connection)
+{
+  if (self->renewals_running < CMTD_MAX_PARALLEL_RENEWALS)
+    {
+      self->renewals_running++;
+      return TRUE;
+    }
+  g_queue_push_tail (&self->renewal_queue, g_object_ref (connection));
+  return FALSE;
+}
+
+void
+cmtd_daemon_release_renewal_slot (CmtdDaemon *self)
+{
+  g_autoptr(CmtdConnection) next = NULL;
+
+  g_return_if_fail (self->renewals_running > 0);
+  next = g_queue_pop_head (&self->renewal_queue);
+  if (next == NULL)
+    {
+      self->renewals_running--;
+      return;
+    }
+  /* The slot passes straight to the next in line. */
+  cmtd_connection_renewal_slot_granted (next);
+}
+
+void
+cmtd_daemon_dequeue_renewal (CmtdDaemon     *self,
+                             CmtdConnection *connection)
+{
+  if (g_queue_remove (&self->renewal_queue, connection))
+    g_object_unref (connection);
+}
+
+/* ---- accessors ---- */
+
+CmtdStore *
+cmtd_daemon_get_store (CmtdDaemon *self)
+{
+  return self->store;
+}
+
+CmtdClock *
+cmtd_daemon_get_clock (CmtdDaemon *self)
+{
+  return self->clock;
+}
+
+CmtdAtlassian *
+cmtd_daemon_get_atlassian (CmtdDaemon *self)
+{
+  return self->atlassian;
+}
+
+GCancellable *
+cmtd_daemon_get_cancellable (CmtdDaemon *self)
+{
+  return self->cancellable;
+}
+
+gint64
+cmtd_daemon_now (CmtdDaemon *self)
+{
+  return cmtd_clock_now (self->clock);
+}
+
+gint64
+cmtd_daemon_get_lifetime (CmtdDaemon *self)
+{
+  return self->lifetime;
+}
+
+gint64
+cmtd_daemon_get_warn_before (CmtdDaemon *self)
+{
+  return self->warn_before;
+}
+
+gint64
+cmtd_daemon_get_credential_warn_before (CmtdDaemon *self)
+{
+  return self->credential_warn_before;
+}
+
+CmtdKeyringState
+cmtd_daemon_get_keyring_state (CmtdDaemon *self)
+{
+  return self->keyring_state;
+}
+
+void
+cmtd_daemon_save_async (CmtdDaemon          *self,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  cmtd_store_save_async (self->store, callback, user_data);
+}
+
+gboolean
+cmtd_daemon_save_finish (CmtdDaemon   *self,
+                         GAsyncResult *result,
+                         GError      **error)
+{
+  return cmtd_store_save_finish (self->store, result, error);
+}
+
+/* ---- object ---- */
+
+static void
+cmtd_daemon_dispose (GObject *object)
+{
+  CmtdDaemon *self = CMTD_DAEMON (object);
+
+  g_clear_handle_id (&self->owner_id, g_bus_unown_name);
+  g_clear_handle_id (&self->secrets_watch, g_bus_unwatch_name);
+  g_clear_handle_id (&self->shutdown_timeout, g_source_remove);
+  if (self->settings != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings, self);
+  g_clear_object (&self->settings);
+
+  g_queue_clear_full (&self->renewal_queue, g_object_unref);
+  /* Connections first: they hold the accounts and servers. */
+  g_clear_pointer (&self->connections, g_hash_table_unref);
+  g_clear_pointer (&self->accounts, g_hash_table_unref);
+  g_clear_pointer (&self->servers, g_hash_table_unref);
+  g_clear_object (&self->manager);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->bus);
+  g_clear_object (&self->atlassian);
+  g_clear_object (&self->clock);
+  g_clear_object (&self->store);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (cmtd_daemon_parent_class)->dispose (object);
+}
+
+static void
+cmtd_daemon_finalize (GObject *object)
+{
+  CmtdDaemon *self = CMTD_DAEMON (object);
+
+  g_clear_pointer (&self->protected_slots, g_hash_table_unref);
+
+  G_OBJECT_CLASS (cmtd_daemon_parent_class)->finalize (object);
+}
+
+static void
+cmtd_daemon_class_init (CmtdDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = cmtd_daemon_dispose;
+  object_class->finalize = cmtd_daemon_finalize;
+
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
+                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 0);
+}
+
+static void
+cmtd_daemon_init (CmtdDaemon *self)
+{
+  self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->protected_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+  g_queue_init (&self->renewal_queue);
+}
+
+CmtdDaemon *
+cmtd_daemon_new (const char *state_path)
+{
+  CmtdDaemon *self = g_object_new (CMTD_TYPE_DAEMON, NULL);
+
+  self->store = cmtd_store_new (state_path);
+  self->clock = cmtd_clock_new ();
+  self->atlassian = cmtd_atlassian_new (NULL, 2 * CMTD_MAX_PARALLEL_RENEWALS);
+  self->object_manager = g_dbus_object_manager_server_new (CMTD_OBJECT_ROOT);
+  setup_settings (self);
+  self->manager = cmtd_manager_new (self);
+  return self;
+}

@@ -1,0 +1,117 @@
+/* cmtd-daemon.h: cmatokend's hub: the bus name, the object tree, settings, keyring state */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cmtd-atlassian.h"
+#include "cmtd-clock.h"
+#include "cmtd-secrets.h"
+#include "cmtd-store.h"
+
+G_BEGIN_DECLS
+
+#define CMTD_OBJECT_ROOT          "/io/github/cmatoken"
+#define CMTD_MANAGER_PATH         CMTD_OBJECT_ROOT "/Manager"
+#define CMTD_CLOUD_ACCOUNTS_PATH  CMTD_OBJECT_ROOT "/CloudAccounts"
+#define CMTD_SERVERS_PATH         CMTD_OBJECT_ROOT "/Servers"
+#define CMTD_CONNECTIONS_PATH     CMTD_OBJECT_ROOT "/Connections"
+
+/* How many renewals run at once; the rest wait their turn. */
+#define CMTD_MAX_PARALLEL_RENEWALS 8
+
+#define CMTD_TYPE_DAEMON (cmtd_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (CmtdDaemon, cmtd_daemon, CMTD, DAEMON, GObject)
+
+typedef struct _CmtdCloudAccount CmtdCloudAccount;
+typedef struct _CmtdServer CmtdServer;
+typedef struct _CmtdConnection CmtdConnection;
+
+CmtdDaemon       *cmtd_daemon_new                   (const char       *state_path);
+/* Reads the state file and builds the objects; FALSE (and nothing touched)
+ * when the file cannot be parsed. */
+gboolean          cmtd_daemon_load                  (CmtdDaemon       *self,
+                                                     GError          **error);
+/* Owns the bus name; "finished" is emitted when the daemon should exit. */
+void              cmtd_daemon_start                 (CmtdDaemon       *self,
+                                                     gboolean          replace);
+/* Cancels what is running, waits for it and for the last write, then
+ * emits "finished". */
+void              cmtd_daemon_shutdown              (CmtdDaemon       *self);
+int               cmtd_daemon_get_exit_code         (CmtdDaemon       *self);
+
+CmtdStore        *cmtd_daemon_get_store             (CmtdDaemon       *self);
+CmtdClock        *cmtd_daemon_get_clock             (CmtdDaemon       *self);
+CmtdAtlassian    *cmtd_daemon_get_atlassian         (CmtdDaemon       *self);
+GCancellable     *cmtd_daemon_get_cancellable       (CmtdDaemon       *self);
+gint64            cmtd_daemon_now                   (CmtdDaemon       *self);
+gint64            cmtd_daemon_get_lifetime          (CmtdDaemon       *self);
+gint64            cmtd_daemon_get_warn_before       (CmtdDaemon       *self);
+gint64            cmtd_daemon_get_credential_warn_before (CmtdDaemon *self);
+CmtdKeyringState  cmtd_daemon_get_keyring_state     (CmtdDaemon       *self);
+
+/* Async work in progress: shutdown waits until every hold is released. */
+void              cmtd_daemon_hold                  (CmtdDaemon       *self);
+void              cmtd_daemon_release               (CmtdDaemon       *self);
+
+/* Persists the key file as it is now; see cmtd_store_save_async(). */
+void              cmtd_daemon_save_async            (CmtdDaemon       *self,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer          user_data);
+gboolean          cmtd_daemon_save_finish           (CmtdDaemon       *self,
+                                                     GAsyncResult     *result,
+                                                     GError          **error);
+
+/* The keyring answered (error NULL) or failed: keeps KeyringState right. */
+void              cmtd_daemon_keyring_result        (CmtdDaemon       *self,
+                                                     const GError     *error);
+/* A slot that is stored but not yet (or no longer) in the key file:
+ * reconciliation must not clear it. */
+void              cmtd_daemon_protect_slot          (CmtdDaemon       *self,
+                                                     const char       *slot);
+void              cmtd_daemon_unprotect_slot        (CmtdDaemon       *self,
+                                                     const char       *slot);
+
+/* A fresh id, unused by any object or group of the key file. */
+char             *cmtd_daemon_new_id                (CmtdDaemon       *self);
+
+/* Registry. Lookups by object path skip objects being removed. */
+void              cmtd_daemon_add_cloud_account     (CmtdDaemon       *self,
+                                                     CmtdCloudAccount *account);
+void              cmtd_daemon_add_server            (CmtdDaemon       *self,
+                                                     CmtdServer       *server);
+void              cmtd_daemon_add_connection        (CmtdDaemon       *self,
+                                                     CmtdConnection   *connection);
+void              cmtd_daemon_remove_cloud_account  (CmtdDaemon       *self,
+                                                     CmtdCloudAccount *account);
+void              cmtd_daemon_remove_server         (CmtdDaemon       *self,
+                                                     CmtdServer       *server);
+void              cmtd_daemon_remove_connection     (CmtdDaemon       *self,
+                                                     CmtdConnection   *connection);
+CmtdCloudAccount *cmtd_daemon_find_cloud_account    (CmtdDaemon       *self,
+                                                     const char       *object_path);
+CmtdServer       *cmtd_daemon_find_server           (CmtdDaemon       *self,
+                                                     const char       *object_path);
+CmtdCloudAccount *cmtd_daemon_find_cloud_account_by_email (CmtdDaemon *self,
+                                                     const char       *email,
+                                                     const char       *site_url);
+CmtdServer       *cmtd_daemon_find_server_by_url    (CmtdDaemon       *self,
+                                                     const char       *product,
+                                                     const char       *base_url);
+CmtdConnection   *cmtd_daemon_find_connection_by_site (CmtdDaemon     *self,
+                                                     CmtdServer       *server,
+                                                     const char       *cloud_site_url);
+gboolean          cmtd_daemon_cloud_account_in_use  (CmtdDaemon       *self,
+                                                     CmtdCloudAccount *account);
+gboolean          cmtd_daemon_server_in_use         (CmtdDaemon       *self,
+                                                     CmtdServer       *server);
+
+/* Bounded parallelism: TRUE when @connection may start now; otherwise it is
+ * queued and cmtd_connection_renewal_slot_granted() is called later. */
+gboolean          cmtd_daemon_acquire_renewal_slot  (CmtdDaemon       *self,
+                                                     CmtdConnection   *connection);
+void              cmtd_daemon_release_renewal_slot  (CmtdDaemon       *self);
+/* Takes a queued connection out of the queue (its renewal was cancelled). */
+void              cmtd_daemon_dequeue_renewal       (CmtdDaemon       *self,
+                                                     CmtdConnection   *connection);
+
+G_END_DECLS

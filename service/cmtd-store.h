@@ -1,0 +1,38 @@
+/* cmtd-store.h: cmatokend's state key file, written atomically off the main thread */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CMTD_TYPE_STORE (cmtd_store_get_type ())
+G_DECLARE_FINAL_TYPE (CmtdStore, cmtd_store, CMTD, STORE, GObject)
+
+/* Group names: "CloudAccount ID", "Server ID", "Connection ID". */
+#define CMTD_STORE_GROUP_CLOUD_ACCOUNT "CloudAccount"
+#define CMTD_STORE_GROUP_SERVER        "Server"
+#define CMTD_STORE_GROUP_CONNECTION    "Connection"
+
+CmtdStore  *cmtd_store_new            (const char           *path);
+const char *cmtd_store_get_path       (CmtdStore            *self);
+/* A missing file is an empty state; a file that cannot be parsed is an error. */
+gboolean    cmtd_store_load           (CmtdStore            *self,
+                                       GError              **error);
+/* The in-memory state. Objects edit their own group, then call save. */
+GKeyFile   *cmtd_store_get_key_file   (CmtdStore            *self);
+
+/*
+ * Writes the key file as it is now (or later: writes are coalesced, one at a
+ * time, in a worker thread). Completes once a write that contains every
+ * change made before this call is on disk.
+ */
+void        cmtd_store_save_async     (CmtdStore            *self,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean    cmtd_store_save_finish    (CmtdStore            *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
+/* TRUE when no write is running or waiting. */
+gboolean    cmtd_store_is_idle        (CmtdStore            *self);
+
+G_END_DECLS
