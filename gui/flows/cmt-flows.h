@@ -5,7 +5,60 @@
 
 G_BEGIN_DECLS
 
+/* Atlassian's page for creating API tokens, opened by "Create an API token…". */
+#define CMT_FLOWS_API_TOKENS_URL "https://id.atlassian.com/manage-profile/security/api-tokens"
+
+/* Renewing or checking a credential waits on the network twice over: far
+ * longer than D-Bus's default 25 s, and the admin can cancel it anyway. */
+#define CMT_FLOWS_NETWORK_CALL_TIMEOUT_MSEC (10 * 60 * 1000)
+
 /* Registers the flows' GResource once; every widget class calls it first. */
-void cmt_flows_ensure_resources (void);
+void        cmt_flows_ensure_resources     (void);
+
+/* Adds the flows' style sheet to the display of @widget (once). */
+void        cmt_flows_ensure_style         (GtkWidget  *widget);
+
+gboolean    cmt_flows_product_is_jira      (const char *product);
+/* "Jira" or "Confluence", translated. */
+const char *cmt_flows_product_name         (const char *product);
+/* "JCMA" or "CCMA" (never translated: Atlassian's names). */
+const char *cmt_flows_assistant_short_name (const char *product);
+/* "Jira Cloud Migration Assistant" or "Confluence Cloud Migration Assistant". */
+const char *cmt_flows_assistant_name       (const char *product);
+
+/* The server page the manual flow starts from (ATLASSIAN.md, "Deep links"). */
+char       *cmt_flows_server_page_url      (const char *product,
+                                            const char *base_url);
+
+/* Opens @uri in the browser for the window of @widget. */
+void        cmt_flows_open_uri             (GtkWidget  *widget,
+                                            const char *uri);
+
+/* A D-Bus method call on a generated proxy that may wait on the network.
+ * Its _finish turns the error into CMT_ERROR where the name is ours. */
+void        cmt_flows_call                 (gpointer             proxy,
+                                            const char          *method,
+                                            GVariant            *parameters,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GVariant   *cmt_flows_call_finish          (gpointer             proxy,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+/* A date picked in a calendar, as the moment a token stops being valid: the
+ * end of that day in the local time zone. */
+gint64      cmt_flows_date_end_of_day      (GDateTime  *date);
+/* A date picked as "renewed on": now when it is today, else noon that day. */
+gint64      cmt_flows_date_renewed_at      (GDateTime  *date,
+                                            gint64      now);
+
+/* Whether two site URLs name the same site, normalised when they can be. */
+gboolean    cmt_flows_same_url             (const char *a,
+                                            const char *b);
+
+/* Sets the accessible label of @widget (the name AT-SPI and the tests see). */
+void        cmt_flows_set_accessible_label (GtkWidget  *widget,
+                                            const char *label);
 
 G_END_DECLS
