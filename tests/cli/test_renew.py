@@ -1,0 +1,243 @@
+# test_renew.py: renew (progress, consent, change account, Ctrl+C), mark-renewed, auto-renew, check, replace-secret, remove
+import datetime
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cliharness import (  # noqa: E402
+    DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, CliTestCase, main, now, scaled, secret)
+
+
+class TestRenew(CliTestCase):
+
+    def test_renew_end_to_end(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
+        self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+        start = now()
+        res = self.ctl('renew', self.fake.server_url('jira'), '--allow-migrations-data-access')
+        self.assertCtl(res, 0, 'Creating an auth token at Atlassian…',
+                       'Saving it on %s…' % self.fake.server_url('jira').split('://', 1)[1])
+        self.assertLess(res.err.index('Creating'), res.err.index('Saving'))
+        self.assertIn('Renewed: the JCMA token on', res.out)
+        props = self.client.props(conn)
+        self.assertEqual(props['Status'], 'valid')
+        self.assertGreaterEqual(props['RenewedAt'], start)
+        holds = self.fake.holds('jira')
+        self.assertEqual([h['cloudUrl'] for h in holds], [self.fake.site_url('acme')])
+        self.assertEqual(holds[0]['email'], 'admin@acme.test')
+        c = self.json_object('connections', conn)
+        self.assertEqual(c['renewed_at'], props['RenewedAt'])
+        self.assertEqual(c['status'], 'valid')
+
+    def test_renew_without_consent_changes_nothing(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
+        before = self.client.props(conn)
+        res = self.ctl('renew', conn)
+        self.assertUsage(res, '--allow-migrations-data-access')
+        self.assertEqual(self.fake.counters()['token_requests'], 0)
+        self.assertEqual(self.fake.holds('jira'), [])
+        self.assertEqual(self.client.props(conn)['RenewedAt'], before['RenewedAt'])
+
+    def test_renew_as_another_account(self):
+        conn = self.cli_add_connection('wiki', 'acme')
+        other = self.cli_add_account('acme', 'admin2@acme.test')
+        res = self.ctl('renew', conn.rsplit('/', 1)[1], '--allow-migrations-data-access',
+                       '--cloud-account', 'admin2@acme.test')
+        self.assertCtl(res, 0, 'Renewed: the CCMA token', stream='out')
+        self.assertEqual(self.client.props(conn)['CloudAccount'], other)
+        self.assertEqual(self.fake.holds('wiki')[0]['email'], 'admin2@acme.test')
+        self.assertEqual(self.json_object('connections', conn)['cloud_account_email'],
+                         'admin2@acme.test')
+
+    def test_renew_with_an_unknown_account(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        res = self.ctl('renew', conn, '--allow-migrations-data-access', '--cloud-account',
+                       'nobody@acme.test')
+        self.assertFailed(res, 'No cloud account is called “nobody@acme.test”')
+        self.assertEqual(self.fake.counters()['token_requests'], 0)
+
+    def test_renew_failure_shows_the_service_message(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
+        u = dict(self.sc.user('acme'))
+        u['api_token'] = secret('ATATT-rotated')
+        self.fake.set_user('acme', u)
+        res = self.ctl('renew', conn, '--allow-migrations-data-access')
+        self.assertFailed(res)
+        last_error = self.client.props(conn)['LastError']
+        self.assertTrue(last_error)
+        self.assertIn('Creating an auth token at Atlassian…', res.err)
+        self.assertEqual(self.fake.holds('jira'), [])
+        self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+
+    def test_ctrl_c_cancels(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
+        before = self.client.props(conn)['RenewedAt']
+        self.fake.add_fault({'endpoint': 'token', 'delay_ms': 15000, 'count': 1})
+        proc, files = self.ctl_start('renew', conn, '--allow-migrations-data-access')
+        self.client.wait_for_property(conn, IFACE_CONNECTION, 'Renewing', True, timeout=30)
+        # The handler is installed before the call goes out; give the CLI its first step line.
+        deadline = time.monotonic() + scaled(10)
+        while time.monotonic() < deadline:
+            files[1].seek(0)
+            if b'Creating' in files[1].read():
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        res = self.ctl_wait(proc, files, timeout=60)
+        self.assertFailed(res, 'Cancelling the renewal')
+        self.client.wait_for_property(conn, IFACE_CONNECTION, 'Renewing', False, timeout=30)
+        self.assertEqual(self.client.props(conn)['RenewedAt'], before)
+        self.assertEqual(self.fake.holds('jira'), [])
+
+
+class TestMarkRenewed(CliTestCase):
+
+    def test_now(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        start = now()
+        res = self.ctl('mark-renewed', conn)
+        self.assertCtl(res, 0, 'Recorded: the JCMA token on', 'valid until', stream='out')
+        props = self.client.props(conn)
+        self.assertGreaterEqual(props['RenewedAt'], start)
+        self.assertEqual(props['Status'], 'valid')
+
+    def test_at_a_date(self):
+        conn = self.cli_add_connection('wiki', 'acme')
+        day = (datetime.date.today() - datetime.timedelta(days=2)).isoformat()
+        res = self.ctl('mark-renewed', self.fake.server_url('wiki'), '--at', day)
+        self.assertCtl(res, 0, stream='out')
+        d = datetime.date.fromisoformat(day)
+        midnight = int(time.mktime(datetime.datetime(d.year, d.month, d.day).timetuple()))
+        self.assertEqual(self.client.props(conn)['RenewedAt'], midnight)
+
+    def test_future_or_too_old_is_refused(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - DAY)
+        before = self.client.props(conn)['RenewedAt']
+        for when in (now() + 3 * DAY, now() - 30 * DAY):
+            with self.subTest(when=when):
+                res = self.ctl('mark-renewed', conn, '--at', str(when))
+                self.assertFailed(res)
+        self.assertEqual(self.client.props(conn)['RenewedAt'], before)
+
+
+class TestAutoRenew(CliTestCase):
+
+    def test_on_and_off(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - DAY)
+        res = self.ctl('auto-renew', conn, 'on', '--allow-migrations-data-access')
+        self.assertCtl(res, 0, 'Automatic renewal is on', stream='out')
+        c = self.json_object('connections', conn)
+        self.assertTrue(c['auto_renew'])
+        self.assertGreater(c['auto_renew_consent_at'], 0)
+        res = self.ctl('status')
+        self.assertIn('  on  ', res.out)
+        res = self.ctl('auto-renew', conn, 'off')
+        self.assertCtl(res, 0, 'Automatic renewal is off', stream='out')
+        c = self.json_object('connections', conn)
+        self.assertFalse(c['auto_renew'])
+
+    def test_on_needs_consent(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - DAY)
+        res = self.ctl('auto-renew', conn, 'on')
+        self.assertUsage(res, '--allow-migrations-data-access')
+        self.assertFalse(self.client.props(conn)['AutoRenew'])
+
+
+class TestCheck(CliTestCase):
+
+    def test_check_account_and_server(self):
+        acc = self.cli_add_account('acme')
+        srv = self.cli_add_server('jira')
+        before = self.fake.counters()
+        res = self.ctl('check', 'admin@acme.test')
+        self.assertCtl(res, 0, 'cloud account admin@acme.test on', ': valid', stream='out')
+        res = self.ctl('check', self.fake.server_url('jira'))
+        self.assertCtl(res, 0, 'Jira server', ': valid', stream='out')
+        after = self.fake.counters()
+        self.assertGreater(after['cloud-myself'], before['cloud-myself'])
+        self.assertGreater(after['server-myself'], before['server-myself'])
+        self.assertGreater(self.client.props(acc)['LastCheckedAt'], 0)
+        self.assertGreater(self.client.props(srv)['LastCheckedAt'], 0)
+
+    def test_check_a_connection_checks_both(self):
+        conn = self.cli_add_connection('wiki', 'acme')
+        before = self.fake.counters()
+        res = self.ctl('check', conn)
+        self.assertCtl(res, 0, 'cloud account admin@acme.test', 'Confluence server', stream='out')
+        after = self.fake.counters()
+        self.assertGreater(after['cloud-myself'], before['cloud-myself'])
+        self.assertGreater(after['server-myself'], before['server-myself'])
+
+    def test_check_a_bad_credential(self):
+        res = self.ctl('add-server', 'jira', self.fake.server_url('jira'), '--pat', '--no-check',
+                       input=secret('badpat') + '\n')
+        self.assertCtl(res, 0, stream='out')
+        res = self.ctl('check', self.fake.server_url('jira'))
+        self.assertEqual(res.rc, 1, res)
+        self.assertTrue(res.out + res.err)
+        self.assertEqual(list(self.client.objects(IFACE_SERVER).values())[0]['Status'], 'invalid')
+
+
+class TestReplaceSecret(CliTestCase):
+
+    def test_replace_account_token(self):
+        acc = self.cli_add_account('acme')
+        u = dict(self.sc.user('acme'))
+        u['api_token'] = secret('ATATT-new')
+        self.fake.set_user('acme', u)
+        when = now() + 100 * DAY
+        res = self.ctl('replace-secret', 'admin@acme.test', '--expires', str(when),
+                       input=u['api_token'] + '\n')
+        self.assertCtl(res, 0, 'Replaced the secret of cloud account admin@acme.test', stream='out')
+        self.assertEqual(self.client.props(acc)['TokenExpiresAt'], when)
+        tokens = [self.keyring.secret_of(i['path']) for i in self.keyring.items()]
+        self.assertIn(u['api_token'], tokens)
+        self.assertNotIn(self.sc.token('acme'), tokens)
+
+    def test_replace_server_secret_switching_to_basic(self):
+        srv = self.cli_add_server('jira', 'pat')
+        user = self.sc.server_user('jira')
+        res = self.ctl('replace-secret', srv, '--basic', user['username'],
+                       input=user['password'] + '\n')
+        self.assertCtl(res, 0, 'Replaced the secret of Jira server', stream='out')
+        props = self.client.props(srv)
+        self.assertEqual(props['AuthKind'], 'basic')
+        self.assertEqual(props['Username'], user['username'])
+
+    def test_wrong_new_token_keeps_the_old_one(self):
+        acc = self.cli_add_account('acme')
+        res = self.ctl('replace-secret', acc, input=secret('wrong') + '\n')
+        self.assertFailed(res)
+        tokens = [self.keyring.secret_of(i['path']) for i in self.keyring.items()]
+        self.assertIn(self.sc.token('acme'), tokens)
+
+    def test_options_for_servers_only(self):
+        self.cli_add_account('acme')
+        res = self.ctl('replace-secret', 'admin@acme.test', '--pat', input='x\n')
+        self.assertUsage(res, 'for servers')
+
+
+class TestRemove(CliTestCase):
+
+    def test_remove_in_order(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        res = self.ctl('remove', 'admin@acme.test')
+        self.assertFailed(res)
+        self.assertEqual(len(self.client.objects(IFACE_ACCOUNT)), 1)
+        res = self.ctl('remove', conn)
+        self.assertCtl(res, 0, 'Removed JCMA connection', stream='out')
+        res = self.ctl('remove', 'admin@acme.test')
+        self.assertCtl(res, 0, 'Removed cloud account admin@acme.test', stream='out')
+        res = self.ctl('remove', self.fake.server_url('jira'))
+        self.assertCtl(res, 0, 'Removed Jira server', stream='out')
+        self.assertEqual(self.client.objects(IFACE_CONNECTION), {})
+        self.assertEqual(self.client.objects(IFACE_ACCOUNT), {})
+        self.assertEqual(self.client.objects(IFACE_SERVER), {})
+        self.assertEqual(self.keyring.items(), [])
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,140 @@
+# test_usage.py: cmatokenctl's help, usage errors (exit 2), and a service that cannot be reached
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from cliharness import CliTestCase, ctl_env, ctl_path, main  # noqa: E402
+
+COMMANDS = ['status', 'add-cloud-account', 'add-server', 'add-connection', 'check', 'renew',
+            'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'open']
+
+
+class TestUsage(CliTestCase):
+    daemon_per_class = True
+
+    def test_no_command(self):
+        res = self.ctl()
+        self.assertEqual(res.rc, 2)
+        self.assertIn('Usage:', res.err)
+        self.assertEqual(res.out, '')
+
+    def test_help_lists_every_command(self):
+        res = self.ctl('--help')
+        self.assertCtl(res, 0, 'Usage:', stream='out')
+        for command in COMMANDS:
+            self.assertIn('  ' + command + ' ', res.out)
+        self.assertIn('Exit status', res.out)
+
+    def test_each_command_has_help(self):
+        for command in COMMANDS:
+            with self.subTest(command=command):
+                res = self.ctl(command, '--help')
+                self.assertCtl(res, 0, 'Usage:', 'cmatokenctl ' + command, stream='out')
+
+    def test_renew_help_names_the_consent(self):
+        res = self.ctl('renew', '--help')
+        self.assertCtl(res, 0, '--allow-migrations-data-access', '--cloud-account', stream='out')
+
+    def test_unknown_command(self):
+        self.assertUsage(self.ctl('frobnicate'), 'Unknown command “frobnicate”')
+
+    def test_unknown_option(self):
+        self.assertUsage(self.ctl('status', '--frob'), '--frob')
+
+    def test_missing_and_extra_arguments(self):
+        self.assertUsage(self.ctl('add-cloud-account', 'a@example.com'), 'Missing arguments')
+        self.assertUsage(self.ctl('renew'), 'Missing arguments')
+        self.assertUsage(self.ctl('status', 'extra'), 'Too many arguments', '“extra”')
+        self.assertUsage(self.ctl('remove', 'a', 'b'), 'Too many arguments')
+
+    def test_bad_dates(self):
+        for bad in ('tomorrow', '2026-13-01', '2026-02-30', '26-1-1', '-5', '0', '12abc'):
+            with self.subTest(date=bad):
+                res = self.ctl('add-cloud-account', 'a@example.com', self.fake.site_url('acme'),
+                               '--expires', bad, input='whatever\n')
+                self.assertUsage(res, 'is not a date', 'YYYY-MM-DD')
+
+    def test_add_server_arguments(self):
+        url = self.fake.server_url('jira')
+        self.assertUsage(self.ctl('add-server', 'bamboo', url, '--pat'), 'Unknown product “bamboo”')
+        self.assertUsage(self.ctl('add-server', 'jira', url), '--pat', '--basic')
+        self.assertUsage(self.ctl('add-server', 'jira', url, '--pat', '--basic', 'admin'),
+                         '--pat', '--basic')
+        self.assertUsage(self.ctl('add-server', 'jira', url, '--basic', ''), 'empty')
+        self.assertEqual(self.client.objects(IFACE_SERVER_NAME), {})
+
+    def test_renew_needs_consent(self):
+        before = self.fake.counters()
+        res = self.ctl('renew', 'anything')
+        self.assertUsage(res, '--allow-migrations-data-access',
+                         'Allow Atlassian to access migrations data')
+        self.assertEqual(self.fake.counters()['token_requests'], before['token_requests'])
+
+    def test_auto_renew_arguments(self):
+        self.assertUsage(self.ctl('auto-renew', 'x', 'maybe'), '“maybe”')
+        self.assertUsage(self.ctl('auto-renew', 'x', 'on'), '--allow-migrations-data-access')
+
+    def test_version(self):
+        res = self.ctl('--version')
+        self.assertCtl(res, 0, 'cmatokenctl ', stream='out')
+
+
+IFACE_SERVER_NAME = 'io.github.cmatoken.Server1'
+
+BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=%(dir)s</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>%(dir)s/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+'''
+
+
+class TestNoService(CliTestCase):
+    """On a bus of its own where the service is not running and cannot be started."""
+    autostart_daemon = False
+
+    def run_on_empty_bus(self, service_file=None):
+        tmp = tempfile.mkdtemp(dir=os.environ.get('CMT_SESSION_DIR'))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.makedirs(os.path.join(tmp, 'services'))
+        if service_file:
+            with open(os.path.join(tmp, 'services', 'io.github.cmatoken.Daemon.service'), 'w') as f:
+                f.write(service_file)
+        conf = os.path.join(tmp, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write(BUS_CONFIG % {'dir': tmp})
+        proc = subprocess.run(['dbus-run-session', '--config-file=' + conf, '--',
+                               ctl_path(), 'status'],
+                              env=ctl_env(), stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=120)
+        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+    def test_not_installed(self):
+        rc, out, err = self.run_on_empty_bus()
+        self.assertEqual(rc, 1, err)
+        self.assertIn('cmatokenctl: The cmatoken service (io.github.cmatoken.Daemon) is not running', err)
+        self.assertIn('cmatokend', err)
+        self.assertEqual(out, '')
+
+    def test_activation_fails(self):
+        rc, out, err = self.run_on_empty_bus(
+            '[D-BUS Service]\nName=io.github.cmatoken.Daemon\nExec=/bin/false\n')
+        self.assertEqual(rc, 1, err)
+        self.assertIn('is not running and could not be started', err)
+        self.assertEqual(out, '')
+
+
+if __name__ == '__main__':
+    main()
