@@ -342,12 +342,23 @@ serialize_state (CmtdNotifier *self)
       g_autofree char *group = g_strdup_printf (RECORD_GROUP_PREFIX "%u", n++);
       const char *announced[G_N_ELEMENTS (event_names) + 1];
       guint n_announced = 0;
-      int undelivered = rec->pending != NO_EVENT ? rec->pending : rec->sending;
+      int undelivered = rec->pending;
+      int shown = rec->shown;
 
       for (guint e = 0; e < G_N_ELEMENTS (event_names); e++)
         if (rec->announced & EVENT_BIT (e))
           announced[n_announced++] = event_names[e];
       announced[n_announced] = NULL;
+
+      /* A Notify on its way to a server that is there is as good as shown:
+       * counting it pending would show it twice after a restart. */
+      if (rec->sending != NO_EVENT)
+        {
+          if (self->server_owner == NULL)
+            undelivered = undelivered != NO_EVENT ? undelivered : rec->sending;
+          else
+            shown = rec->sending;
+        }
 
       g_key_file_set_string (kf, group, "object-id", rec->object_id);
       g_key_file_set_string (kf, group, "kind", kind_names[rec->kind]);
@@ -355,8 +366,8 @@ serialize_state (CmtdNotifier *self)
       g_key_file_set_string_list (kf, group, "announced", announced, n_announced);
       if (undelivered != NO_EVENT)
         g_key_file_set_string (kf, group, "pending", event_names[undelivered]);
-      if (rec->shown != NO_EVENT)
-        g_key_file_set_string (kf, group, "shown", event_names[rec->shown]);
+      if (shown != NO_EVENT)
+        g_key_file_set_string (kf, group, "shown", event_names[shown]);
       if (rec->notification_id != 0)
         g_key_file_set_uint64 (kf, group, "notification-id", rec->notification_id);
       /* What a restart needs to word an undelivered event; none is a secret. */
@@ -467,8 +478,6 @@ load_state (CmtdNotifier *self)
       rec->shown = event_from_string (shown);
       rec->notification_id = (guint32) MIN (g_key_file_get_uint64 (kf, group, "notification-id", NULL),
                                             G_MAXUINT32);
-      if (rec->notification_id == 0)
-        rec->shown = NO_EVENT;
       rec->product = g_key_file_get_string (kf, group, "product", NULL);
       rec->server_url = g_key_file_get_string (kf, group, "server-url", NULL);
       rec->cloud_site_url = g_key_file_get_string (kf, group, "cloud-site-url", NULL);
@@ -1854,4 +1863,20 @@ cmtd_notifier_forget (CmtdNotifier *self,
   g_hash_table_remove (self->records, object_id);
   close_summary_if_empty (self, summary_id);
   schedule_save (self);
+}
+
+guint
+cmtd_notifier_get_n_pending (CmtdNotifier *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+  guint n = 0;
+
+  g_return_val_if_fail (CMTD_IS_NOTIFIER (self), 0);
+
+  g_hash_table_iter_init (&iter, self->records);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Record *) value)->pending != NO_EVENT || ((Record *) value)->sending != NO_EVENT)
+      n++;
+  return n;
 }

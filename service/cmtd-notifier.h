@@ -64,4 +64,8 @@ void          cmtd_notifier_resolve  (CmtdNotifier        *self,
 void          cmtd_notifier_forget   (CmtdNotifier        *self,
                                       const char          *object_id);
 
+/* How many events wait for a notification server or for its answer; for
+ * logs and tests (0: everything posted so far was shown or dropped). */
+guint         cmtd_notifier_get_n_pending (CmtdNotifier *self);
+
 G_END_DECLS
