@@ -74,7 +74,7 @@ cmtctl_cmd_add_account (const CmtctlCommand *command,
                                                 add_options (no_check, 0),
                                                 &path, NULL, &error))
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
 
@@ -151,7 +151,7 @@ cmtctl_cmd_add_server (const CmtctlCommand *command,
                                          add_options (no_check, 0),
                                          &path, NULL, &error))
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
 
@@ -212,7 +212,7 @@ cmtctl_cmd_add_connection (const CmtctlCommand *command,
                                              site, add_options (no_check, renewed_at),
                                              &path, NULL, &error))
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
 

@@ -54,7 +54,7 @@ check_one (CmtctlClient *client,
   return cmt_status_from_string (status) != CMT_STATUS_INVALID;
 
 failed:
-  cmt_error_from_dbus (&error);
+  cmtctl_error_from_call (&error);
   /* Translators: %1$s names an object, %2$s is why checking it failed. */
   cmtctl_fail_message (_("%1$s: %2$s"), description, error->message);
   return FALSE;
@@ -193,7 +193,7 @@ cmtctl_cmd_replace_secret (const CmtctlCommand *command,
 
   if (!ok)
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
   /* Translators: %s names an account or a server. */
@@ -233,7 +233,7 @@ cmtctl_cmd_remove (const CmtctlCommand *command,
 
   if (!ok)
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
   /* Translators: %s names what was removed. */

@@ -174,7 +174,7 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
     }
   if (run.error != NULL)
     {
-      cmt_error_from_dbus (&run.error);
+      cmtctl_error_from_call (&run.error);
       exit_code = cmtctl_fail (run.error);
       renew_run_clear (&run);
       return exit_code;
@@ -224,7 +224,7 @@ cmtctl_cmd_mark_renewed (const CmtctlCommand *command,
 
   if (!cmt_connection_call_mark_renewed_sync (connection, renewed_at, NULL, &error))
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
 
@@ -283,7 +283,7 @@ cmtctl_cmd_auto_renew (const CmtctlCommand *command,
   if (!cmt_connection_call_set_auto_renew_sync (cmt_object_peek_connection (object), enable,
                                                 g_variant_builder_end (&options), NULL, &error))
     {
-      cmt_error_from_dbus (&error);
+      cmtctl_error_from_call (&error);
       return cmtctl_fail (error);
     }
 

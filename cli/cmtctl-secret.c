@@ -87,9 +87,10 @@ cmtctl_secret_read (const char  *prompt,
 
   if (tty)
     {
+      /* Echo goes off before the prompt shows, so nothing typed after it is echoed. */
+      echo_off = disable_echo (old_actions);
       fputs (prompt, stderr);
       fflush (stderr);
-      echo_off = disable_echo (old_actions);
     }
 
   for (;;)

@@ -6,6 +6,48 @@
 #include "cmt-error.h"
 #include "cmtctl-util.h"
 
+void
+cmtctl_error_from_call (GError **error)
+{
+  g_autofree char *why = NULL;
+  GError *mapped = NULL;
+
+  if (error == NULL || *error == NULL)
+    return;
+  cmt_error_from_dbus (error);
+  if ((*error)->domain == CMT_ERROR)
+    return;
+
+  g_dbus_error_strip_remote_error (*error);
+  why = cmtctl_clause ((*error)->message);
+  if (g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+      g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    mapped = g_error_new (CMT_ERROR, CMT_ERROR_FAILED,
+                          /* Translators: %s is what D-Bus said. */
+                          _("The cmatoken service stopped before it answered (%s). Try again; if it happens "
+                            "again, look at the service’s log, for example with “journalctl --user -u cmatokend”."),
+                          why);
+  else if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
+           g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
+           g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_TIMED_OUT))
+    mapped = g_error_new_literal (CMT_ERROR, CMT_ERROR_FAILED,
+                                  _("The cmatoken service did not answer in time. Try again; if it keeps "
+                                    "happening, restart it with “cmatokend --replace”."));
+  else if (g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT) ||
+           g_error_matches (*error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE))
+    mapped = g_error_new (CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                          /* Translators: %s is the program name. */
+                          _("It is gone: something removed it meanwhile. “%s status” shows what is stored."),
+                          g_get_prgname ());
+  if (mapped != NULL)
+    {
+      g_error_free (*error);
+      *error = mapped;
+    }
+}
+
 int
 cmtctl_fail (const GError *error)
 {

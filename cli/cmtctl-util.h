@@ -28,6 +28,13 @@ struct _CmtctlCommand {
   CmtctlRunFunc  run;
 };
 
+/*
+ * For the error of a failed call to the service: our own errors keep the
+ * service's message (cmt_error_from_dbus()); the bus's own (no reply, timeout,
+ * object gone) get one that says what to do.
+ */
+void         cmtctl_error_from_call    (GError     **error);
+
 /* Prints "cmatokenctl: MESSAGE" on stderr and returns CMTCTL_EXIT_FAILURE. */
 int          cmtctl_fail               (const GError *error);
 /* Same for a message of our own. */

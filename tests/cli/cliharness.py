@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,6 +94,22 @@ def parse_table(lines):
 class CliTestCase(ServiceTestCase):
     """A ServiceTestCase that also runs cmatokenctl."""
 
+    def setUp(self):
+        # cmatokenctl starts the service by D-Bus activation when it is not running
+        # (after a crash, say): such a daemon knows no fake and must not outlive its test.
+        if not self.daemon_per_class:
+            self._stop_stray_daemon()
+        super().setUp()
+
+    def _stop_stray_daemon(self):
+        if self.client.name_owner() is None:
+            return
+        pid = self.client.owner_pid()
+        log('stopping a cmatokend (pid %d) that D-Bus activated' % pid)
+        os.kill(pid, signal.SIGTERM)
+        self.client.wait_until(lambda: self.client.name_owner() is None, 20,
+                               'the activated cmatokend to stop')
+
     def ctl(self, *args, input=None, env=None, timeout=120):
         """Runs cmatokenctl ARGS; @input (str) goes to its stdin (else /dev/null)."""
         proc, files = self.ctl_start(*args, input=input, env=env)
@@ -165,6 +182,15 @@ class CliTestCase(ServiceTestCase):
             if o['path'] == path:
                 return o
         self.fail('%s is not in status --json' % path)
+
+    def rotate_token(self, site='acme', email=None):
+        """The user's API token changes at Atlassian (the fake), for this test only:
+        the fake outlives the test. Returns the new token."""
+        original = dict(self.sc.user(site, email))
+        rotated = dict(original, api_token=secret('ATATT-rotated'))
+        self.fake.set_user(site, rotated)
+        self.addCleanup(self.fake.set_user, site, original)
+        return rotated['api_token']
 
     # --- adding through the CLI --------------------------------------------
     def new_id(self, res):

@@ -61,9 +61,7 @@ class TestRenew(CliTestCase):
 
     def test_renew_failure_shows_the_service_message(self):
         conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
-        u = dict(self.sc.user('acme'))
-        u['api_token'] = secret('ATATT-rotated')
-        self.fake.set_user('acme', u)
+        self.rotate_token('acme')
         res = self.ctl('renew', conn, '--allow-migrations-data-access')
         self.assertFailed(res)
         last_error = self.client.props(conn)['LastError']
@@ -185,16 +183,14 @@ class TestReplaceSecret(CliTestCase):
 
     def test_replace_account_token(self):
         acc = self.cli_add_account('acme')
-        u = dict(self.sc.user('acme'))
-        u['api_token'] = secret('ATATT-new')
-        self.fake.set_user('acme', u)
+        new_token = self.rotate_token('acme')
         when = now() + 100 * DAY
         res = self.ctl('replace-secret', 'admin@acme.test', '--expires', str(when),
-                       input=u['api_token'] + '\n')
+                       input=new_token + '\n')
         self.assertCtl(res, 0, 'Replaced the secret of cloud account admin@acme.test', stream='out')
         self.assertEqual(self.client.props(acc)['TokenExpiresAt'], when)
         tokens = [self.keyring.secret_of(i['path']) for i in self.keyring.items()]
-        self.assertIn(u['api_token'], tokens)
+        self.assertIn(new_token, tokens)
         self.assertNotIn(self.sc.token('acme'), tokens)
 
     def test_replace_server_secret_switching_to_basic(self):

@@ -61,9 +61,7 @@ class TestStatus(CliTestCase):
         """An account whose token was rejected needs attention too."""
         acc = self.cli_add_account('acme')
         # The token is rotated at Atlassian: the stored one no longer works.
-        u = dict(self.sc.user('acme'))
-        u['api_token'] = secret('ATATT-rotated')
-        self.fake.set_user('acme', u)
+        self.rotate_token('acme')
         res = self.ctl('check', acc)
         self.assertEqual(res.rc, 1, res)
         data = self.status_json()
