@@ -1616,7 +1616,7 @@ cmtd_notifier_dispose (GObject *object)
 
   /* The last state must be on disk when we are gone: written here, at once;
    * a job still running in a thread then finds nothing newer to write. */
-  if (self->save_source != 0)
+  if (self->save_source != 0 && self->state_path != NULL)
     {
       g_clear_handle_id (&self->save_source, g_source_remove);
       g_clear_pointer (&self->last_data, g_bytes_unref);
@@ -1633,6 +1633,7 @@ cmtd_notifier_dispose (GObject *object)
       g_clear_pointer (&self->last_data, g_bytes_unref);
     }
 
+  g_clear_handle_id (&self->save_source, g_source_remove);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (cmtd_notifier_parent_class)->dispose (object);

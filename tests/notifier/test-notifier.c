@@ -980,6 +980,36 @@ test_forget (Fixture       *fx,
   g_assert_cmpuint (n_mock_calls (fx, "Notify"), ==, 2);
 }
 
+static void
+test_closed_by_user (Fixture       *fx,
+                     gconstpointer  data)
+{
+  gint64 expires = now () + 2 * DAY;
+  GVariant *items[] = { g_variant_new_variant (g_variant_new_uint32 (1)),
+                        g_variant_new_variant (g_variant_new_uint32 (2)) };
+  g_autoptr(Notification) expired = NULL;
+
+  post_expiring (fx, "c1", "jira1.example.com", expires);
+  wait_for_notify (fx, 1);
+
+  /* Dismissed: still announced, but its id is gone. */
+  mock_emit (fx, "NotificationClosed", "uu", g_variant_new_array (G_VARIANT_TYPE_VARIANT, items, 2));
+  post_expiring (fx, "c1", "jira1.example.com", expires);
+  post_connection (fx, CMTD_EVENT_EXPIRED, "c1", "jira", "jira1.example.com", expires, NULL);
+  wait_for_notify (fx, 2);
+  expired = get_notify (fx, 1);
+  g_assert_cmpstr (expired->summary, ==, "The JCMA token for jira1.example.com has expired");
+  g_assert_cmpuint (expired->replaces_id, ==, 0);
+
+  /* Resolved: only the notification still on screen is closed. */
+  cmtd_notifier_resolve (fx->notifier, "c1");
+  wait_until (fx, has_n_close, GUINT_TO_POINTER (1), "CloseNotification");
+  g_assert_cmpint (get_closed_id (fx, 0), ==, 2);
+  spin (700);
+  g_assert_cmpuint (n_mock_calls (fx, "Notify"), ==, 2);
+  g_assert_cmpuint (n_mock_calls (fx, "CloseNotification"), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1007,6 +1037,7 @@ main (int argc, char **argv)
   ADD ("/notifier/no-server", test_no_server, FALSE);
   ADD ("/notifier/disabled", test_disabled, TRUE);
   ADD ("/notifier/forget", test_forget, TRUE);
+  ADD ("/notifier/closed-by-user", test_closed_by_user, TRUE);
 #undef ADD
 
   return g_test_run ();
