@@ -544,7 +544,8 @@ check_checked (GObject      *source,
     }
   cmtd_cloud_account_apply_check (self, display_name, error);
   cmtd_cloud_account_save (self);
-  g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
+  if (error != NULL)
+    g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
   cmtd_daemon_save_async (self->daemon, check_saved, g_steal_pointer (&task));
 }
 
@@ -556,8 +557,10 @@ check_looked_up (GObject      *source,
   g_autoptr(GTask) task = user_data;
   CmtdCloudAccount *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   char *token;
 
+  cancellable = g_task_get_cancellable (task);
   token = cmtd_cloud_account_lookup_token_finish (self, result, &error);
   if (token == NULL)
     {
@@ -573,7 +576,7 @@ check_looked_up (GObject      *source,
   cmtd_atlassian_check_cloud_account_async (cmtd_daemon_get_atlassian (self->daemon),
                                             cmt_cloud_account_get_site_url (self->iface),
                                             cmt_cloud_account_get_email (self->iface),
-                                            token, g_task_get_cancellable (task),
+                                            token, cancellable,
                                             check_checked, g_steal_pointer (&task));
   cmtd_atlassian_secret_free (token);
 }

@@ -431,8 +431,8 @@ handle_renew (CmtConnection         *iface,
       account = cmtd_daemon_find_cloud_account (self->daemon, path);
       if (account == NULL)
         {
-          g_set_error (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
-                       _("There is no cloud account %s. Choose one of the stored cloud accounts."), path);
+          g_set_error_literal (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                               _("The cloud account does not exist (it may have been removed). Choose one of the stored cloud accounts."));
           goto fail;
         }
     }

@@ -32,6 +32,8 @@ struct _CmtdDaemon
   gint64                    credential_warn_before;
 
   guint                     owner_id;
+  GBusNameOwnerFlags        owner_flags;
+  guint                     own_timeout;
   GDBusConnection          *bus;
   GDBusObjectManagerServer *object_manager;
   CmtdManager              *manager;
@@ -50,7 +52,7 @@ struct _CmtdDaemon
 
   CmtdKeyringState          keyring_state;
   guint                     secrets_watch;
-  gboolean                  secrets_seen;
+  char                     *secrets_owner;
   gboolean                  state_query_running;
   gboolean                  state_query_again;
   gboolean                  reconciled;
@@ -70,6 +72,7 @@ static guint signals[N_SIGNALS];
 
 static void finish_if_idle (CmtdDaemon *self);
 static void refresh_keyring_state (CmtdDaemon *self);
+static void own_name (CmtdDaemon *self);
 
 /* ---- settings ---- */
 
@@ -344,6 +347,8 @@ keyring_state_done (GObject      *source,
       self->state_query_again = FALSE;
       refresh_keyring_state (self);
     }
+  /* Clients see a known KeyringState from the start. */
+  own_name (self);
   cmtd_daemon_release (self);
 }
 
@@ -387,9 +392,14 @@ on_secrets_appeared (GDBusConnection *bus,
   CmtdDaemon *self = user_data;
 
   g_debug ("The Secret Service appeared (%s)", owner);
-  cmtd_secrets_reset ();
-  self->secrets_seen = TRUE;
-  self->reconciled = FALSE;
+  /* A new keyring daemon: forget the old proxy, and tidy up once more. */
+  if (self->secrets_owner != NULL && g_strcmp0 (self->secrets_owner, owner) != 0)
+    {
+      cmtd_secrets_reset ();
+      self->reconciled = FALSE;
+    }
+  g_free (self->secrets_owner);
+  self->secrets_owner = g_strdup (owner);
   refresh_keyring_state (self);
 }
 
@@ -400,12 +410,14 @@ on_secrets_vanished (GDBusConnection *bus,
 {
   CmtdDaemon *self = user_data;
 
-  cmtd_secrets_reset ();
   /* Absent at start may only mean "not started yet": the state query
    * activates it. Gone after being seen means gone. */
-  if (self->secrets_seen)
+  if (self->secrets_owner != NULL)
     {
       g_message ("The Secret Service left the bus; secrets are unavailable until it comes back");
+      cmtd_secrets_reset ();
+      g_clear_pointer (&self->secrets_owner, g_free);
+      self->reconciled = FALSE;
       set_keyring_state (self, CMTD_KEYRING_UNAVAILABLE);
     }
 }
@@ -449,7 +461,6 @@ on_bus_acquired (GDBusConnection *bus,
                                                         G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                         on_secrets_appeared, on_secrets_vanished,
                                                         self, NULL);
-  refresh_keyring_state (self);
 }
 
 static void
@@ -485,16 +496,15 @@ on_name_lost (GDBusConnection *bus,
   cmtd_daemon_shutdown (self);
 }
 
-void
-cmtd_daemon_start (CmtdDaemon *self,
-                   gboolean    replace)
+static void
+own_name (CmtdDaemon *self)
 {
-  GBusNameOwnerFlags flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
   GHashTableIter iter;
   gpointer value;
 
-  if (replace)
-    flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+  g_clear_handle_id (&self->own_timeout, g_source_remove);
+  if (self->owner_id != 0 || self->shutting_down)
+    return;
 
   export_object (self, cmtd_manager_get_object (self->manager));
   g_hash_table_iter_init (&iter, self->accounts);
@@ -507,9 +517,33 @@ cmtd_daemon_start (CmtdDaemon *self,
   while (g_hash_table_iter_next (&iter, NULL, &value))
     export_object (self, cmtd_connection_get_object (value));
 
-  self->owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, CMT_DAEMON_BUS_NAME, flags,
+  self->owner_id = g_bus_own_name (G_BUS_TYPE_SESSION, CMT_DAEMON_BUS_NAME, self->owner_flags,
                                    on_bus_acquired, on_name_acquired, on_name_lost,
                                    self, NULL);
+}
+
+static gboolean
+on_own_timeout (gpointer user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  self->own_timeout = 0;
+  g_message ("The keyring does not answer; starting without knowing its state");
+  own_name (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+cmtd_daemon_start (CmtdDaemon *self,
+                   gboolean    replace)
+{
+  self->owner_flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
+  if (replace)
+    self->owner_flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
+
+  /* The name is taken once the keyring's state is known (or after a while). */
+  self->own_timeout = g_timeout_add_seconds (5, on_own_timeout, self);
+  refresh_keyring_state (self);
 }
 
 /* ---- shutdown ---- */
@@ -907,6 +941,7 @@ cmtd_daemon_dispose (GObject *object)
   g_clear_handle_id (&self->owner_id, g_bus_unown_name);
   g_clear_handle_id (&self->secrets_watch, g_bus_unwatch_name);
   g_clear_handle_id (&self->shutdown_timeout, g_source_remove);
+  g_clear_handle_id (&self->own_timeout, g_source_remove);
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
@@ -933,6 +968,7 @@ cmtd_daemon_finalize (GObject *object)
   CmtdDaemon *self = CMTD_DAEMON (object);
 
   g_clear_pointer (&self->protected_slots, g_hash_table_unref);
+  g_free (self->secrets_owner);
 
   G_OBJECT_CLASS (cmtd_daemon_parent_class)->finalize (object);
 }

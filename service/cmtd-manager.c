@@ -544,17 +544,15 @@ handle_add_connection (CmtManager            *iface,
   server = cmtd_daemon_find_server (self->daemon, server_path);
   if (server == NULL)
     {
-      g_set_error (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
-                   _("There is no server %s. Add the server first, or choose one of the stored servers."),
-                   server_path);
+      g_set_error_literal (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                           _("The server does not exist (it may have been removed). Choose one of the stored servers, or add it first."));
       goto fail;
     }
   account = cmtd_daemon_find_cloud_account (self->daemon, account_path);
   if (account == NULL)
     {
-      g_set_error (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
-                   _("There is no cloud account %s. Add the account first, or choose one of the stored accounts."),
-                   account_path);
+      g_set_error_literal (&error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                           _("The cloud account does not exist (it may have been removed). Choose one of the stored accounts, or add it first."));
       goto fail;
     }
   normalized = cmtd_validate_url (cloud_site_url, &error);

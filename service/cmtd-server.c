@@ -574,7 +574,8 @@ check_checked (GObject      *source,
     }
   cmtd_server_apply_check (self, display_name, error);
   cmtd_server_save (self);
-  g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
+  if (error != NULL)
+    g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
   cmtd_daemon_save_async (self->daemon, check_saved, g_steal_pointer (&task));
 }
 
@@ -586,8 +587,10 @@ check_looked_up (GObject      *source,
   g_autoptr(GTask) task = user_data;
   CmtdServer *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
   char *token;
 
+  cancellable = g_task_get_cancellable (task);
   token = cmtd_server_lookup_secret_finish (self, result, &error);
   if (token == NULL)
     {
@@ -605,7 +608,7 @@ check_looked_up (GObject      *source,
                                      cmt_server_get_base_url (self->iface),
                                      cmt_server_get_auth_kind (self->iface),
                                      cmt_server_get_username (self->iface),
-                                     token, g_task_get_cancellable (task),
+                                     token, cancellable,
                                             check_checked, g_steal_pointer (&task));
   cmtd_atlassian_secret_free (token);
 }

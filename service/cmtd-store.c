@@ -78,16 +78,28 @@ cmtd_store_load (CmtdStore *self,
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  gsize length = 0;
 
-  /* Comments are kept: an invalid group is written back as it was. */
-  if (!g_key_file_load_from_file (key_file, self->path,
-                                  G_KEY_FILE_KEEP_COMMENTS, &local_error))
+  if (!g_file_get_contents (self->path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
       g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
-                   _("Cannot read the state file %1$s: %2$s. Repair or move the file away, then start the service again."),
+                   _("Cannot read the state file %1$s: %2$s. Check its permissions, then start the service again."),
                    self->path, local_error->message);
+      return FALSE;
+    }
+
+  /* GKeyFile skips what it cannot read (a NUL ends a line); a file we did
+   * not write must not pass for an empty state and be overwritten. */
+  if (!g_utf8_validate (contents, (gssize) length, NULL) ||
+      !g_key_file_load_from_data (key_file, contents, length,
+                                  G_KEY_FILE_KEEP_COMMENTS, &local_error))
+    {
+      g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
+                   _("Cannot read the state file %1$s: %2$s. Repair it or move it away, then start the service again."),
+                   self->path, local_error != NULL ? local_error->message : _("it is not valid text"));
       return FALSE;
     }
 
