@@ -451,6 +451,8 @@ send_request_async (CmtdAtlassian       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, send_request_async);
+  /* Our own CMT_ERROR_CANCELLED, not GTask's G_IO_ERROR_CANCELLED. */
+  g_task_set_check_cancellable (task, FALSE);
 
   data = g_new0 (SendData, 1);
   data->msg = msg;
@@ -616,6 +618,7 @@ op_new (CmtdAtlassian       *self,
   OpData *op = g_new0 (OpData, 1);
 
   g_task_set_source_tag (task, source_tag);
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, op, (GDestroyNotify) op_data_free);
   *op_out = op;
   return task;

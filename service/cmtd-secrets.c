@@ -377,6 +377,8 @@ find_default_collection_async (GCancellable        *cancellable,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, find_default_collection_async);
+
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, g_new0 (DefaultData, 1), (GDestroyNotify) default_data_free);
   get_service (task, on_default_service);
 }
@@ -502,6 +504,7 @@ cmtd_secrets_store_async (CmtdSecretKind        kind,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, cmtd_secrets_store_async);
+  g_task_set_check_cancellable (task, FALSE);
   if (!check_args (task, kind, object_id))
     return;
   if (slot == NULL || secret == NULL || *secret == '\0' || !g_utf8_validate (secret, -1, NULL))
@@ -580,6 +583,8 @@ search_task_new (gpointer             source_tag,
     g_hash_table_insert (data->attributes, g_strdup (key), g_strdup (value));
 
   g_task_set_source_tag (task, source_tag);
+
+  g_task_set_check_cancellable (task, FALSE);
   g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
   return task;
 }
@@ -647,20 +652,24 @@ on_lookup_secret (GObject      *source,
                   gpointer      user_data)
 {
   GTask *task = user_data;
+  SecretItem *item = SECRET_ITEM (source);
   g_autoptr(SecretValue) value = NULL;
   GError *error = NULL;
   const char *bytes;
   gsize len = 0;
   char *copy;
 
-  value = secret_service_get_secret_for_dbus_path_finish (SECRET_SERVICE (source), result, &error);
+  if (!secret_item_load_secret_finish (item, result, &error))
+    {
+      task_return_mapped (task, error);
+      g_object_unref (task);
+      return;
+    }
+  value = secret_item_get_secret (item);
   if (value == NULL)
     {
-      if (error == NULL)
-        g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_FOUND,
-                                 _("The credential is no longer in the keyring. Enter it again."));
-      else
-        task_return_mapped (task, error);
+      g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                               _("The credential is no longer in the keyring. Enter it again."));
       g_object_unref (task);
       return;
     }
@@ -681,15 +690,36 @@ on_lookup_secret (GObject      *source,
 }
 
 static void
+on_lookup_item (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(SecretItem) item = NULL;
+  GError *error = NULL;
+
+  item = secret_item_new_for_dbus_path_finish (result, &error);
+  if (item == NULL)
+    {
+      task_return_mapped (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* GetSecret on the item: fails with IsLocked rather than prompting. */
+  secret_item_load_secret (item, g_task_get_cancellable (task), on_lookup_secret, task);
+}
+
+static void
 lookup_then (GTask *task)
 {
   SearchData *data = g_task_get_task_data (task);
 
   if (data->unlocked[0] != NULL)
     {
-      secret_service_get_secret_for_dbus_path (data->service, data->unlocked[0],
-                                               g_task_get_cancellable (task),
-                                               on_lookup_secret, task);
+      /* Not secret_service_get_secret_for_dbus_path(): libsecret 0.20.5
+       * leaks its reply, and the reply holds the secret. */
+      secret_item_new_for_dbus_path (data->service, data->unlocked[0], SECRET_ITEM_NONE,
+                                     g_task_get_cancellable (task), on_lookup_item, task);
       return;
     }
   if (data->locked[0] != NULL)
@@ -936,6 +966,8 @@ cmtd_secrets_get_state_async (GCancellable         *cancellable,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, cmtd_secrets_get_state_async);
+
+  g_task_set_check_cancellable (task, FALSE);
   find_default_collection_async (cancellable, on_state_collection, task);
 }
 
