@@ -308,6 +308,17 @@ narrow_by_site (GPtrArray  *candidates,
     g_ptr_array_add (candidates, g_object_ref (g_ptr_array_index (kept, i)));
 }
 
+/* "email" or "email@site-url": an "@" before any "://" (a URL's own "@"
+ * would come after it, and URLs with user names are refused anyway). */
+static gboolean
+is_email_form (const char *name)
+{
+  const char *at = strchr (name, '@');
+  const char *scheme_end = strstr (name, "://");
+
+  return at != NULL && (scheme_end == NULL || at < scheme_end);
+}
+
 static void
 set_not_found (GError     **error,
                const char  *name,
@@ -372,7 +383,7 @@ cmtctl_client_lookup (CmtctlClient  *self,
         if (g_str_equal (cmtctl_path_id (g_dbus_object_get_object_path (l->data)), name))
           g_ptr_array_add (candidates, g_object_ref (l->data));
     }
-  else if (strstr (name, "://") != NULL)
+  else if (strstr (name, "://") != NULL && !is_email_form (name))
     {
       g_autofree char *url = cmt_url_normalize (name, error);
 
@@ -401,7 +412,7 @@ cmtctl_client_lookup (CmtctlClient  *self,
               g_ptr_array_add (candidates, g_object_ref (l->data));
           }
     }
-  else if (strchr (name, '@') != NULL)
+  else if (is_email_form (name))
     {
       /* "email" or "email@site": the site starts at the second "@". */
       const char *at = strchr (name, '@');

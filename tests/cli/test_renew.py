@@ -8,7 +8,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cliharness import (  # noqa: E402
-    DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, CliTestCase, main, now, scaled, secret)
+    DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, CliTestCase, main, now, parse_table, scaled, secret, table_section)
 
 
 class TestRenew(CliTestCase):
@@ -131,7 +131,8 @@ class TestAutoRenew(CliTestCase):
         self.assertTrue(c['auto_renew'])
         self.assertGreater(c['auto_renew_consent_at'], 0)
         res = self.ctl('status')
-        self.assertIn('  on  ', res.out)
+        rows = parse_table(table_section(res.out, 'Connections'))
+        self.assertEqual(rows[0]['AUTO-RENEW'][0], 'on')
         res = self.ctl('auto-renew', conn, 'off')
         self.assertCtl(res, 0, 'Automatic renewal is off', stream='out')
         c = self.json_object('connections', conn)
