@@ -151,18 +151,6 @@ cmtctl_client_get_manager (CmtctlClient *self)
 }
 
 void
-cmtctl_client_sync (CmtctlClient *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* A flush round-trip makes sure everything the service sent before its
-   * reply has been read; then the queued signal handlers run. */
-  g_dbus_connection_flush_sync (self->bus, NULL, &error);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-}
-
-void
 cmtctl_client_refresh (CmtctlClient *self,
                        gpointer      proxy)
 {

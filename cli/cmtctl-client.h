@@ -30,10 +30,6 @@ CmtctlClient     *cmtctl_client_new            (GError       **error);
 GDBusConnection  *cmtctl_client_get_bus        (CmtctlClient  *self);
 CmtManager       *cmtctl_client_get_manager    (CmtctlClient  *self);
 
-/* Runs what is pending on the main context: property changes and new
- * objects the service announced before the reply to our last call. */
-void              cmtctl_client_sync           (CmtctlClient  *self);
-
 /* Reads @proxy's properties again from the service: a skeleton may send
  * PropertiesChanged only after its reply to the call that changed them. */
 void              cmtctl_client_refresh        (CmtctlClient  *self,

@@ -65,12 +65,6 @@ cmtctl_table_add (CmtctlTable *table,
   g_ptr_array_add (table->rows, row);
 }
 
-guint
-cmtctl_table_n_rows (CmtctlTable *table)
-{
-  return table->rows->len - 1;
-}
-
 void
 cmtctl_table_print (CmtctlTable *table,
                     FILE        *out)

@@ -17,7 +17,6 @@ CmtctlTable  *cmtctl_table_new   (const char   *first_heading,
 /* A row: exactly one cell a column (NULL prints as empty). Cells are sanitised. */
 void          cmtctl_table_add   (CmtctlTable  *table,
                                   ...);
-guint         cmtctl_table_n_rows (CmtctlTable *table);
 void          cmtctl_table_print (CmtctlTable  *table,
                                   FILE         *out);
 void          cmtctl_table_free  (CmtctlTable  *table);

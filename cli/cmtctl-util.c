@@ -207,20 +207,6 @@ cmtctl_parse_date (const char  *text,
 }
 
 char *
-cmtctl_format_time (gint64 when)
-{
-  g_autoptr(GDateTime) dt = NULL;
-
-  if (when <= 0)
-    return g_strdup ("");
-  dt = g_date_time_new_from_unix_local (when);
-  if (dt == NULL)
-    return g_strdup ("");
-  /* Translators: a date and time as strftime() format; %c is the locale's own. */
-  return g_date_time_format (dt, C_("date and time", "%c"));
-}
-
-char *
 cmtctl_sanitize (const char *text)
 {
   GString *out;

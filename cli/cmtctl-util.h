@@ -66,9 +66,6 @@ gboolean     cmtctl_parse_date         (const char  *text,
                                         gint64      *out,
                                         GError     **error);
 
-/* A date and time in the user's locale ("12 December 2026, 14:05"); "" for 0. */
-char        *cmtctl_format_time        (gint64       when);
-
 /* @text without control characters (they become spaces); safe to print. */
 char        *cmtctl_sanitize           (const char  *text);
 
