@@ -92,6 +92,32 @@ cmtd_secrets_reset (void)
 
 /* ---- errors ------------------------------------------------------------------ */
 
+/* Secret Service errors libsecret does not register: without this they
+ * arrive as G_IO_ERROR_DBUS_ERROR, and libsecret strips the name. */
+typedef enum {
+  SERVICE_ERROR_NO_SESSION,
+} ServiceError;
+
+static GQuark
+service_error_quark (void)
+{
+  static gsize quark = 0;
+  static const GDBusErrorEntry entries[] = {
+    { SERVICE_ERROR_NO_SESSION, "org.freedesktop.Secret.Error.NoSession" },
+  };
+
+  g_dbus_error_register_error_domain ("cmtd-secret-service-error", &quark,
+                                      entries, G_N_ELEMENTS (entries));
+  return (GQuark) quark;
+}
+
+/* The session we opened died with the keyring daemon, which was restarted. */
+static gboolean
+error_is_stale_session (const GError *error)
+{
+  return g_error_matches (error, service_error_quark (), SERVICE_ERROR_NO_SESSION);
+}
+
 static gboolean
 error_is_locked (const GError *error)
 {
@@ -106,8 +132,6 @@ error_is_locked (const GError *error)
 static gboolean
 error_is_unavailable (const GError *error)
 {
-  g_autofree char *remote = NULL;
-
   if (error->domain == G_DBUS_ERROR)
     {
       switch (error->code)
@@ -138,9 +162,7 @@ error_is_unavailable (const GError *error)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     return TRUE;
-  /* The session we opened is gone: the keyring daemon was restarted. */
-  remote = g_dbus_error_get_remote_error (error);
-  return g_strcmp0 (remote, "org.freedesktop.Secret.Error.NoSession") == 0;
+  return error_is_stale_session (error);
 }
 
 static GError *
@@ -195,10 +217,35 @@ map_error (const GError *error)
                       error->message);
 }
 
+/* How an operation starts from scratch, for a retry. */
+typedef void (*StartFunc) (GTask *task);
+
+static void
+set_restart (GTask     *task,
+             StartFunc  start)
+{
+  g_object_set_data (G_OBJECT (task), "cmtd-restart", start);
+}
+
+/* Fails @task with @error (taken) mapped into CMT_ERROR, except the first
+ * time an operation meets a stale session: then it starts again on a fresh
+ * connection. The caller drops its reference on @task either way. */
 static void
 task_return_mapped (GTask  *task,
                     GError *error)
 {
+  StartFunc start = g_object_get_data (G_OBJECT (task), "cmtd-restart");
+
+  if (start != NULL && error_is_stale_session (error) &&
+      g_object_get_data (G_OBJECT (task), "cmtd-retried") == NULL)
+    {
+      g_debug ("The keyring was restarted; connecting again");
+      g_error_free (error);
+      secret_service_disconnect ();
+      g_object_set_data (G_OBJECT (task), "cmtd-retried", GINT_TO_POINTER (TRUE));
+      start (g_object_ref (task));
+      return;
+    }
   g_task_return_error (task, map_error (error));
   g_error_free (error);
 }
@@ -238,6 +285,8 @@ static void
 get_service (GTask               *task,
              GAsyncReadyCallback  callback)
 {
+  /* Registered before any call, so that GDBus builds errors in it. */
+  service_error_quark ();
   secret_service_get (SECRET_SERVICE_OPEN_SESSION, g_task_get_cancellable (task), callback, task);
 }
 
@@ -489,6 +538,13 @@ on_store_collection (GObject      *source,
                                         on_item_created, task);
 }
 
+static void
+store_start (GTask *task)
+{
+  set_restart (task, store_start);
+  find_default_collection_async (g_task_get_cancellable (task), on_store_collection, task);
+}
+
 void
 cmtd_secrets_store_async (CmtdSecretKind        kind,
                           const char           *object_id,
@@ -523,7 +579,7 @@ cmtd_secrets_store_async (CmtdSecretKind        kind,
   data->value = secret_value_new (secret, -1, "text/plain");
   g_task_set_task_data (task, data, (GDestroyNotify) store_data_free);
 
-  find_default_collection_async (cancellable, on_store_collection, task);
+  store_start (task);
 }
 
 gboolean
@@ -637,11 +693,27 @@ on_search_service (GObject      *source,
 }
 
 static void
+search_start (GTask *task)
+{
+  SearchData *data = g_task_get_task_data (task);
+
+  g_clear_object (&data->service);
+  g_clear_pointer (&data->unlocked, g_strfreev);
+  g_clear_pointer (&data->locked, g_strfreev);
+  g_clear_error (&data->first_error);
+  g_clear_pointer (&data->refs, g_ptr_array_unref);
+  data->next = 0;
+  data->pending = 0;
+  set_restart (task, search_start);
+  get_service (task, on_search_service);
+}
+
+static void
 search_then (GTask      *task,
              SearchThen  then)
 {
   g_object_set_data (G_OBJECT (task), "cmtd-search-then", then);
-  get_service (task, on_search_service);
+  search_start (task);
 }
 
 /* ---- lookup ------------------------------------------------------------------------ */

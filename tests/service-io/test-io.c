@@ -984,6 +984,120 @@ test_secrets_locked (void)
   g_assert_no_error (error);
 }
 
+static guint32
+keyring_pid (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 pid;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &pid);
+  return pid;
+}
+
+static gboolean
+keyring_on_bus (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  g_assert_nonnull (reply);
+  g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+/* Stops this session's gnome-keyring (by its pid on our private bus) and
+ * starts it again, unlocked, as cmt-session does. */
+static void
+restart_keyring (void)
+{
+  g_autoptr(GDBusConnection) bus = session_bus ();
+  g_autoptr(GSubprocess) start = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 pid = keyring_pid (bus);
+
+  g_assert_cmpuint (pid, >, 1);
+  g_assert_cmpint (kill ((pid_t) pid, SIGTERM), ==, 0);
+  while (keyring_on_bus (bus))
+    g_usleep (20000);
+
+  start = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error, "sh", "-c",
+                            "printf %s throwaway | gnome-keyring-daemon --unlock --components=secrets",
+                            NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (start, NULL, &error);
+  g_assert_no_error (error);
+  while (!keyring_on_bus (bus))
+    g_usleep (20000);
+  g_assert_cmpuint (keyring_pid (bus), !=, pid);
+}
+
+static void
+test_secrets_restart (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (secrets_store (CMTD_SECRET_CLOUD_ACCOUNT, "restart", "a", ADMIN_TOKEN, &error));
+  g_assert_no_error (error);
+  assert_lookup (CMTD_SECRET_CLOUD_ACCOUNT, "restart", "a", ADMIN_TOKEN);
+
+  restart_keyring ();
+
+  /* The old connection's session is gone with the old daemon; no call may
+   * fail because of that. */
+  assert_lookup (CMTD_SECRET_CLOUD_ACCOUNT, "restart", "a", ADMIN_TOKEN);
+  g_assert_true (secrets_store (CMTD_SECRET_CLOUD_ACCOUNT, "restart", "b", DEV_TOKEN, &error));
+  g_assert_no_error (error);
+  assert_lookup (CMTD_SECRET_CLOUD_ACCOUNT, "restart", "b", DEV_TOKEN);
+  g_assert_true (secrets_clear (CMTD_SECRET_CLOUD_ACCOUNT, "restart", NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Run on a bus of our own with no Secret Service at all (GTestDBus). */
+static void
+test_secrets_unavailable (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) refs = NULL;
+
+  g_assert_cmpint (secrets_state (&error), ==, CMTD_KEYRING_UNAVAILABLE);
+  g_assert_no_error (error);
+
+  g_assert_false (secrets_store (CMTD_SECRET_SERVER, "srv", "a", JIRA_PAT, &error));
+  assert_error_clean (error, CMT_ERROR_KEYRING_UNAVAILABLE);
+  g_clear_error (&error);
+  assert_lookup_fails (CMTD_SECRET_SERVER, "srv", "a", CMT_ERROR_KEYRING_UNAVAILABLE);
+  g_assert_false (secrets_clear (CMTD_SECRET_SERVER, "srv", NULL, &error));
+  assert_error_clean (error, CMT_ERROR_KEYRING_UNAVAILABLE);
+  g_clear_error (&error);
+  refs = secrets_list (&error);
+  g_assert_null (refs);
+  assert_error_clean (error, CMT_ERROR_KEYRING_UNAVAILABLE);
+}
+
+static int
+run_without_secret_service (void)
+{
+  g_autoptr(GTestDBus) bus = g_test_dbus_new (G_TEST_DBUS_NONE);
+  int ret;
+
+  g_test_add_func ("/secrets/unavailable", test_secrets_unavailable);
+  g_test_dbus_up (bus);
+  ret = g_test_run ();
+  cmtd_secrets_reset ();
+  g_test_dbus_down (bus);
+  return ret;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1006,6 +1120,9 @@ main (int    argc,
   g_setenv ("LANGUAGE", "C", TRUE);
   g_test_init (&argc, &argv, NULL);
 
+  if (g_strcmp0 (g_getenv ("CMT_TEST_NO_SECRET_SERVICE"), "1") == 0)
+    return run_without_secret_service ();
+
   g_test_add_func ("/atlassian/cloud/ok", test_cloud_ok);
   g_test_add_func ("/atlassian/cloud/unauthorized", test_cloud_unauthorized);
   g_test_add_func ("/atlassian/cloud/confluence-only", test_cloud_confluence_only);
@@ -1025,6 +1142,7 @@ main (int    argc,
   g_test_add_func ("/atlassian/fifo", test_fifo);
   g_test_add_func ("/secrets/store-lookup", test_secrets_store_lookup);
   g_test_add_func ("/secrets/locked", test_secrets_locked);
+  g_test_add_func ("/secrets/restart", test_secrets_restart);
 
   fake_start ();
   ret = g_test_run ();
