@@ -1333,19 +1333,6 @@ schedule_flush (CmtdNotifier *self,
 
 /* --- the app, when an action is clicked --- */
 
-static void
-activate_reply (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Could not open cmatoken from a notification: %s", error->message);
-}
-
 static GVariant *
 platform_data (const char *token)
 {
@@ -1362,12 +1349,45 @@ platform_data (const char *token)
 }
 
 static void
+activate_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GVariant) platform = user_data;   /* set for an action, to fall back on */
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply != NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* The app is there but refused the action (an older app, say): opening
+   * it is still better than nothing. */
+  if (platform != NULL &&
+      !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
+      !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) &&
+      !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) &&
+      !g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED))
+    {
+      g_debug ("The app refused the action (%s); activating it instead", error->message);
+      g_dbus_connection_call (G_DBUS_CONNECTION (source), CMT_APP_ID, APP_OBJECT_PATH, APP_IFACE,
+                              "Activate", g_variant_new ("(@a{sv})", platform),
+                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, activate_reply, NULL);
+      return;
+    }
+  g_message ("Could not open cmatoken from a notification: %s", error->message);
+}
+
+static void
 activate_app (CmtdNotifier *self,
               const char   *action,
               const char   *target,
               const char   *token)
 {
   GVariant *params;
+  GVariant *fallback = NULL;
 
   if (action != NULL)
     {
@@ -1377,6 +1397,7 @@ activate_app (CmtdNotifier *self,
       g_variant_builder_add (&args, "v", g_variant_new_string (target));
       params = g_variant_new ("(s@av@a{sv})", action, g_variant_builder_end (&args),
                               platform_data (token));
+      fallback = g_variant_ref_sink (platform_data (token));
       g_debug ("Activating app.%s('%s')", action, target);
     }
   else
@@ -1385,11 +1406,12 @@ activate_app (CmtdNotifier *self,
       g_debug ("Activating the app");
     }
 
-  /* Without NO_AUTO_START: D-Bus activation starts the app. */
+  /* Without NO_AUTO_START: D-Bus activation starts the app. Not cancelled
+   * with the notifier: the admin's click should still open the app. */
   g_dbus_connection_call (self->bus, CMT_APP_ID, APP_OBJECT_PATH, APP_IFACE,
                           action != NULL ? "ActivateAction" : "Activate",
                           params, NULL, G_DBUS_CALL_FLAGS_NONE, -1,
-                          self->cancellable, activate_reply, NULL);
+                          NULL, activate_reply, fallback);
 }
 
 static const char *

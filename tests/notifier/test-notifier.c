@@ -386,8 +386,17 @@ app_method_call (GDBusConnection       *connection,
 {
   Fixture *fx = user_data;
 
+  const char *action = NULL;
+
   g_ptr_array_add (fx->app_calls, g_variant_ref_sink (g_variant_new ("(s@*)", method_name, parameters)));
-  g_dbus_method_invocation_return_value (invocation, NULL);
+  /* Plays an app without app.show-server, as GApplication answers that. */
+  if (g_str_equal (method_name, "ActivateAction"))
+    g_variant_get_child (parameters, 0, "&s", &action);
+  if (g_strcmp0 (action, "show-server") == 0)
+    g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                           "Unknown action ‘show-server’");
+  else
+    g_dbus_method_invocation_return_value (invocation, NULL);
 }
 
 static const GDBusInterfaceVTable app_vtable = { app_method_call, NULL, NULL, { NULL, } };
@@ -810,6 +819,13 @@ test_actions (Fixture       *fx,
     .email = "admin@example.com",
     .error_message = "The cloud site refused the API token.",
   };
+  CmtdEventInfo server = {
+    .kind = CMTD_SUBJECT_SERVER,
+    .object_id = "s1",
+    .product = "jira",
+    .server_url = "https://jira.example.com",
+    .error_message = "The server refused the password.",
+  };
   g_autofree char *token = NULL;
 
   post_expiring (fx, "c1", "jira.example.com", now () + 4 * DAY);
@@ -838,8 +854,16 @@ test_actions (Fixture       *fx,
   wait_until (fx, has_n_app_calls, GUINT_TO_POINTER (3), "ActivateAction");
   g_assert_true (app_call_is (fx->app_calls->pdata[2], "ActivateAction", "show-cloud-account", "a1"));
 
+  /* An app that does not know the action is opened all the same. */
+  cmtd_notifier_post (fx->notifier, CMTD_EVENT_INVALID, &server);
+  wait_for_notify (fx, 3);
+  click (fx, 3, "default");
+  wait_until (fx, has_n_app_calls, GUINT_TO_POINTER (5), "Activate");
+  g_assert_true (app_call_is (fx->app_calls->pdata[3], "ActivateAction", "show-server", "s1"));
+  g_assert_true (app_call_is (fx->app_calls->pdata[4], "Activate", NULL, NULL));
+
   spin (300);
-  g_assert_cmpuint (fx->app_calls->len, ==, 3);
+  g_assert_cmpuint (fx->app_calls->len, ==, 5);
 }
 
 static void
