@@ -49,6 +49,7 @@ The pieces:
 Time limits are multiplied by $CMT_TIMEOUT_MULTIPLIER (the valgrind setup sets 10).
 """
 
+import atexit
 import contextlib
 import http.client
 import json
@@ -845,6 +846,7 @@ class Daemon:
 
         def owned():
             if self.proc.poll() is not None:
+                self._log.close()
                 raise RuntimeError('cmatokend exited with %s at start; log:\n%s'
                                    % (self.proc.returncode, self.log_tail()))
             return self.client.name_owner() is not None
@@ -918,9 +920,10 @@ class Daemon:
 
     def kill9(self):
         """SIGKILL, as a crash or power cut would."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
             self._log.close()
         self._wait_name_gone()
 
@@ -960,7 +963,6 @@ class Keyring:
     def __init__(self, client):
         self.client = client
         self._session = None
-        self.started_pids = []
 
     def _call(self, path, iface, method, args=None, reply_type=None):
         return self.client.call(path, iface, method, args, reply_type, timeout=scaled(20),
@@ -1003,16 +1005,22 @@ class Keyring:
                            '(v)')[0]
         out = []
         for p in paths:
-            a = self._call(p, IFACE_PROPERTIES, 'Get',
-                           GLib.Variant('(ss)', ('org.freedesktop.Secret.Item', 'Attributes')),
-                           '(v)')[0]
-            if a.get('xdg:schema') != self.SCHEMA and not {'kind', 'object', 'slot'} <= set(a):
-                continue
-            if any(a.get(k) != v for k, v in attrs.items()):
-                continue
-            label = self._call(p, IFACE_PROPERTIES, 'Get',
-                               GLib.Variant('(ss)', ('org.freedesktop.Secret.Item', 'Label')),
-                               '(v)')[0]
+            try:
+                a = self._call(p, IFACE_PROPERTIES, 'Get',
+                               GLib.Variant('(ss)', ('org.freedesktop.Secret.Item',
+                                                     'Attributes')), '(v)')[0]
+                if a.get('xdg:schema') != self.SCHEMA and not {'kind', 'object', 'slot'} <= set(a):
+                    continue
+                if any(a.get(k) != v for k, v in attrs.items()):
+                    continue
+                label = self._call(p, IFACE_PROPERTIES, 'Get',
+                                   GLib.Variant('(ss)', ('org.freedesktop.Secret.Item', 'Label')),
+                                   '(v)')[0]
+            except DBusCallError as e:
+                # Deleted meanwhile (by the daemon, e.g. reconciling orphans).
+                if 'Unknown' in e.name:
+                    continue
+                raise
             out.append({'path': p, 'label': label, 'attributes': a})
         return out
 
@@ -1066,15 +1074,32 @@ class Keyring:
 
     def make_available(self):
         """Starts gnome-keyring again, unlocked; its keyring file (in the
-        session's XDG_DATA_HOME) brings the stored items back."""
+        session's XDG_DATA_HOME) brings the stored items back. It runs in the
+        foreground as a child of this process, which stops it at exit."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._override_path())
         self._reload_bus()
-        subprocess.run(['gnome-keyring-daemon', '--unlock', '--components=secrets'],
-                       input=self.PASSWORD.encode(), stdout=subprocess.DEVNULL, check=True)
+        proc = subprocess.Popen(['gnome-keyring-daemon', '--foreground', '--unlock',
+                                 '--components=secrets'],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        proc.stdin.write(self.PASSWORD.encode())
+        proc.stdin.close()
+        Keyring._children.append(proc)
         self.client.wait_until(self.available, 20, 'gnome-keyring to be back')
         self._session = None
-        self.started_pids.append(self.client.owner_pid(self.SERVICE))
+
+    _children = []
+
+    @classmethod
+    def _stop_children(cls):
+        for proc in cls._children:
+            if proc.poll() is None:
+                proc.terminate()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(5)
+
+
+atexit.register(Keyring._stop_children)
 
 
 # --------------------------------------------------------------------------
@@ -1200,8 +1225,12 @@ class ServiceTestCase(unittest.TestCase):
         self.assertFalse(found, '%s contains secrets %s' % (what, found))
 
     def snapshot(self):
-        """GetManagedObjects, to compare before/after a refused call."""
-        return self.client.managed_objects()
+        """GetManagedObjects, to compare before/after a refused call. The
+        Manager's KeyringState is left out (it follows the Secret Service,
+        see test_keyring.py)."""
+        objs = self.client.managed_objects()
+        objs.get(MANAGER_PATH, {}).get(IFACE_MANAGER, {}).pop('KeyringState', None)
+        return objs
 
     def assertUnchanged(self, before, after=None, ignore=()):
         """Same objects and properties (@ignore: property names left out)."""

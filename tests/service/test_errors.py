@@ -24,15 +24,19 @@ class ErrorCase(ServiceTestCase):
         self.client.remove_all()
         self.keyring.delete_all()
 
-    def renewal_fails(self, conn, *names, account=None, consent=True):
+    def renewal_fails(self, conn, *names, account=None, consent=True, refused=False):
         """Renew fails with one of @names; the token state, the other objects and
-        the fake servers are unchanged; LastError is set. Returns the error."""
+        the fake servers are unchanged; LastError is set. With @refused (bad
+        arguments, no consent), nothing at all changes. Returns the error."""
         objs_before = self.snapshot()
         holds_before = {n: s['holds'] for n, s in self.fake.state()['servers'].items()}
         with self.assertRaisesDBus(*names) as cm:
             self.client.renew(conn, consent=consent, account=account)
         err = cm.exception
         self.assertNoSecrets(err.message, 'the error message')
+        if refused:
+            self.assertUnchanged(objs_before)
+            return err
         objs_after = self.snapshot()
         self.assertEqual(set(objs_before), set(objs_after))
         for path, ifaces in objs_before.items():
@@ -326,7 +330,7 @@ class TestArgumentErrors(ErrorCase):
                                                           self.fake.site_url('acme')),
                        'NotFound')
         conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
-        self.renewal_fails(conn, 'NotFound', account=ghost_acc)
+        self.renewal_fails(conn, 'NotFound', account=ghost_acc, refused=True)
 
     def test_wrong_kind_of_object(self):
         acc = self.add_account('acme')
@@ -341,8 +345,8 @@ class TestArgumentErrors(ErrorCase):
         self.add_fails(lambda: self.client.add_connection('/', acc, self.fake.site_url('acme')),
                        'InvalidArgument', 'NotFound')
         conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
-        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=srv)
-        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=conn)
+        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=srv, refused=True)
+        self.renewal_fails(conn, 'InvalidArgument', 'NotFound', account=conn, refused=True)
 
     def test_errors_of_removed_objects(self):
         conn = self.add_connection('jira', 'acme')
@@ -359,7 +363,7 @@ class TestArgumentErrors(ErrorCase):
     def test_consent_is_checked_before_anything_else(self):
         conn = self.add_connection('jira', 'acme')
         before = self.fake.counters()
-        self.renewal_fails(conn, 'ConsentRequired', consent=False)
+        self.renewal_fails(conn, 'ConsentRequired', consent=False, refused=True)
         self.assertEqual(self.fake.counters(), before)
 
 

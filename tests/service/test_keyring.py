@@ -62,12 +62,12 @@ class TestLocked(KeyringCase):
         self.keyring.lock()
         self.refused_for_keyring('KeyringLocked', conn)
         self.keyring_state('locked')
-        self.assertEqual(len(self.fake.holds('jira')), 1)
+        self.assertEqual(self.fake.counters()['save_requests:jira'], 1)
 
         self.keyring.unlock()
         self.client.renew(conn)
         self.keyring_state('unlocked')
-        self.assertEqual(len(self.fake.holds('jira')), 2)
+        self.assertEqual(self.fake.counters()['save_requests:jira'], 2)
         self.add_server('jira2')
 
     def test_start_with_a_locked_keyring(self):

@@ -9,6 +9,11 @@ from cmtharness import (  # noqa: E402
     DAY, ERROR_NAMES, IFACE_CONNECTION, DBusCallError, ServiceTestCase, main, now, secret)
 
 
+def read_text(path):
+    with open(path, 'rb') as f:
+        return f.read().decode('utf-8', 'replace')
+
+
 class TestPersistence(ServiceTestCase):
 
     def populate(self):
@@ -56,9 +61,14 @@ class TestPersistence(ServiceTestCase):
                          self.find_account('acme'))
         self.assert_same_after(before, lambda: self.daemon.restart(kill=True))
         # The secrets came back too: every connection renews again.
-        holds = len(self.fake.holds('jira'))
+        saves = self.fake.counters()
         self.renew_all(conns)
-        self.assertEqual(len(self.fake.holds('jira')), holds + 2)
+        after = self.fake.counters()
+        self.assertEqual(after['save_requests:jira'], saves['save_requests:jira'] + 2)
+        self.assertEqual(after['save_requests:wiki'], saves['save_requests:wiki'] + 1)
+        self.assertEqual(after['save_requests:jira2'], saves['save_requests:jira2'] + 1)
+        self.assertEqual(sorted(h['cloudUrl'] for h in self.fake.holds('jira')),
+                         sorted([self.fake.site_url('acme'), self.fake.site_url('other')]))
         # And a clean restart keeps it all as well.
         before = self.snapshot()
         self.assert_same_after(before, lambda: self.daemon.restart(kill=False))
@@ -158,8 +168,8 @@ class TestPersistence(ServiceTestCase):
     def test_unparsable_key_file_is_not_overwritten(self):
         self.add_account('acme')
         self.daemon.stop()
-        files = self.daemon.state_files()
-        self.assertTrue(files)
+        files = [f for f in self.daemon.state_files() if 'CloudAccount' in read_text(f)]
+        self.assertEqual(len(files), 1, self.daemon.state_files())
         with open(files[0], 'wb') as f:
             f.write(b'\x00\xff garbage [[[\n')
         # The daemon may refuse to start, or start and refuse changes; it must

@@ -93,10 +93,15 @@ class TestRenew(RenewCase):
     def test_renew_again_moves_expiry(self):
         conn = self.check_renewal('jira2')
         first = self.client.props(conn)['ExpiresAt']
+        first_saved = self.fake.holds('jira2')[0]['saved_at']
         time.sleep(1.1)
         second = self.client.renew(conn)
         self.assertGreater(second, first)
-        self.assertEqual(len(self.fake.holds('jira2')), 2)
+        # The server holds one token per cloud site: the new one.
+        holds = self.fake.holds('jira2')
+        self.assertEqual(len(holds), 1)
+        self.assertGreater(holds[0]['saved_at'], first_saved)
+        self.assertEqual(self.fake.counters()['save_requests:jira2'], 2)
 
     def test_renew_fixes_an_expiring_connection(self):
         lifetime = self.lifetime()
@@ -137,8 +142,8 @@ class TestRenew(RenewCase):
         self.assertEqual(holds[0]['cloudUrl'], self.fake.site_url('acme'))
         # The next renewal uses the new account.
         self.client.renew(conn)
-        self.assertEqual([h['email'] for h in self.fake.holds('jira')],
-                         ['admin2@acme.test', 'admin2@acme.test'])
+        self.assertEqual([h['email'] for h in self.fake.holds('jira')], ['admin2@acme.test'])
+        self.assertEqual(self.fake.counters()['save_requests:jira'], 2)
 
     def test_change_account_that_fails_keeps_the_old_one(self):
         acc1 = self.add_account('acme', 'admin@acme.test')
