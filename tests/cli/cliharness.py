@@ -122,8 +122,12 @@ class CliTestCase(ServiceTestCase):
                                 stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                                 stdout=out, stderr=err, env=ctl_env(env))
         if input is not None:
-            proc.stdin.write(input.encode())
-            proc.stdin.close()
+            # It may exit (a usage error) before it reads: that is no failure here.
+            try:
+                proc.stdin.write(input.encode())
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
         return proc, (out, err)
 
     def ctl_wait(self, proc, files, timeout=120):
