@@ -109,6 +109,7 @@ struct _CmtdNotifier
   char            *server_owner;      /* the notification server's unique name, NULL when absent */
   char            *ids_owner;         /* "bus guid/unique name" of the server that gave the ids */
   gboolean         body_markup;
+  gboolean         asking_capabilities;
 
   gint64           now_offset;        /* $CMATOKEN_NOW_OFFSET, as the daemon's clock */
   guint            next_serial;
@@ -1289,6 +1290,10 @@ flush (gpointer user_data)
 
   self->flush_source = 0;
 
+  /* The answer flushes: until then we do not know how to write the body. */
+  if (self->asking_capabilities)
+    return G_SOURCE_REMOVE;
+
   if (!notifications_enabled (self))
     {
       drop_pending (self);
@@ -1555,6 +1560,7 @@ capabilities_reply (GObject      *source,
   if (reply == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  self->asking_capabilities = FALSE;
   self->body_markup = FALSE;
   if (reply != NULL)
     {
@@ -1590,6 +1596,7 @@ on_server_appeared (GDBusConnection *connection,
     }
 
   /* The self pointer is safe: cancelled in dispose. */
+  self->asking_capabilities = TRUE;
   g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                           NOTIFICATIONS_IFACE, "GetCapabilities", NULL,
                           G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,

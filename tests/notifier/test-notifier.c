@@ -132,9 +132,11 @@ mock_is_down (Fixture *fx, gconstpointer data)
 }
 
 static void
-start_mock (Fixture *fx)
+start_mock_with (Fixture    *fx,
+                 const char *capabilities)
 {
   g_autoptr(GError) error = NULL;
+  g_autofree char *params = g_strdup_printf ("{\"capabilities\": \"%s\"}", capabilities);
 
   g_assert_null (fx->mock);
   g_assert_false (name_has_owner (fx->bus, MOCK_NAME));
@@ -142,10 +144,16 @@ start_mock (Fixture *fx)
   fx->mock = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
                                "/usr/bin/python3", "-m", "dbusmock",
                                "--template", "notification_daemon",
-                               "-p", "{\"capabilities\": \"body actions\"}",
+                               "-p", params,
                                NULL);
   g_assert_no_error (error);
   wait_until (fx, mock_is_up, NULL, "the mock notification server");
+}
+
+static void
+start_mock (Fixture *fx)
+{
+  start_mock_with (fx, "body actions");
 }
 
 static void
@@ -1034,6 +1042,28 @@ test_closed_by_user (Fixture       *fx,
   g_assert_cmpuint (n_mock_calls (fx, "CloseNotification"), ==, 1);
 }
 
+static void
+test_markup (Fixture       *fx,
+             gconstpointer  data)
+{
+  CmtdEventInfo server = {
+    .kind = CMTD_SUBJECT_SERVER,
+    .object_id = "s1",
+    .product = "jira",
+    .server_url = "https://jira.example.com",
+    .error_message = "Jira answered <401> & nothing else.",
+  };
+  g_autoptr(Notification) n = NULL;
+
+  /* A server that reads markup gets the body escaped. */
+  start_mock_with (fx, "body body-markup actions");
+  cmtd_notifier_post (fx->notifier, CMTD_EVENT_INVALID, &server);
+  wait_for_notify (fx, 1);
+  n = get_notify (fx, 0);
+  g_assert_nonnull (strstr (n->body, "Jira answered &lt;401&gt; &amp; nothing else."));
+  g_assert_cmpstr (n->summary, ==, "The credential for jira.example.com was refused");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1062,6 +1092,7 @@ main (int argc, char **argv)
   ADD ("/notifier/disabled", test_disabled, TRUE);
   ADD ("/notifier/forget", test_forget, TRUE);
   ADD ("/notifier/closed-by-user", test_closed_by_user, TRUE);
+  ADD ("/notifier/markup", test_markup, FALSE);
 #undef ADD
 
   return g_test_run ();
