@@ -290,7 +290,8 @@ static void
 send_complete (GTask  *task,
                GError *error)
 {
-  CmtdAtlassian *self = g_task_get_source_object (task);
+  /* The callbacks below may drop the last reference on us. */
+  g_autoptr(CmtdAtlassian) self = g_object_ref (g_task_get_source_object (task));
   SendData *data = g_task_get_task_data (task);
   guint status = soup_message_get_status (data->msg);
   g_autoptr(GUri) uri = soup_uri_copy (soup_message_get_uri (data->msg),

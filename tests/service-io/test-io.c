@@ -826,6 +826,67 @@ assert_lookup_fails (CmtdSecretKind  kind,
 static void ensure_keyring (void);
 
 static void
+test_secrets_cancelled (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  ensure_keyring ();
+  g_cancellable_cancel (cancellable);
+  cmtd_secrets_store_async (CMTD_SECRET_SERVER, "cancelled", "a", "label", JIRA_PAT, cancellable,
+                            store_result, &result);
+  g_assert_false (cmtd_secrets_store_finish (wait_for (&result), &error));
+  assert_error_clean (error, CMT_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  cmtd_secrets_lookup_async (CMTD_SECRET_SERVER, "cancelled", "a", cancellable, store_result, &result);
+  secret = cmtd_secrets_lookup_finish (wait_for (&result), &error);
+  g_assert_null (secret);
+  assert_error_clean (error, CMT_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Nothing was stored. */
+  assert_lookup_fails (CMTD_SECRET_SERVER, "cancelled", "a", CMT_ERROR_NOT_FOUND);
+}
+
+/* The client goes away while its requests still run: they finish, and the
+ * client is freed after the last one. */
+static void
+on_checked_count (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  guint *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cmtd_atlassian_check_server_finish (CMTD_ATLASSIAN (source), result, NULL, &error));
+  g_assert_no_error (error);
+  (*done)++;
+}
+
+static void
+test_unref_while_running (void)
+{
+  CmtdAtlassian *client = new_client (1);
+  g_autofree char *url = server_url ("jira");
+  guint done = 0;
+
+  g_object_add_weak_pointer (G_OBJECT (client), (gpointer *) &client);
+  cmtd_atlassian_check_server_async (client, "jira", url, "pat", NULL, JIRA_PAT, NULL, on_checked_count, &done);
+  cmtd_atlassian_check_server_async (client, "jira", url, "pat", NULL, JIRA_PAT, NULL, on_checked_count, &done);
+  g_object_unref (client);
+  /* The requests hold it. */
+  g_assert_nonnull (client);
+  while (done < 2)
+    g_main_context_iteration (NULL, TRUE);
+  while (client != NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
 test_secrets_store_lookup (void)
 {
   g_autoptr(GError) error = NULL;
@@ -1008,6 +1069,11 @@ test_secrets_locked (void)
   g_test_message ("listed %u items while locked", refs->len);
   g_assert_cmpuint (count_refs (refs, CMTD_SECRET_SERVER, "locked-srv", "a"), ==, 1);
   g_clear_pointer (&refs, g_ptr_array_unref);
+
+  /* Deleting needs the collection unlocked too. */
+  g_assert_false (secrets_clear (CMTD_SECRET_SERVER, "locked-srv", NULL, &error));
+  assert_error_clean (error, CMT_ERROR_KEYRING_LOCKED);
+  g_clear_error (&error);
 
   unlock_keyring ();
   g_assert_cmpint (secrets_state (&error), ==, CMTD_KEYRING_UNLOCKED);
@@ -1200,8 +1266,10 @@ main (int    argc,
   g_test_add_func ("/atlassian/cancel", test_cancel);
   g_test_add_func ("/atlassian/max-parallel", test_max_parallel);
   g_test_add_func ("/atlassian/fifo", test_fifo);
+  g_test_add_func ("/atlassian/unref-while-running", test_unref_while_running);
   g_test_add_func ("/secrets/store-lookup", test_secrets_store_lookup);
   g_test_add_func ("/secrets/locked", test_secrets_locked);
+  g_test_add_func ("/secrets/cancelled", test_secrets_cancelled);
   g_test_add_func ("/secrets/restart", test_secrets_restart);
 
   fake_start ();
