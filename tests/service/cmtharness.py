@@ -1106,10 +1106,13 @@ atexit.register(Keyring._stop_children)
 # unittest glue
 
 class ServiceTestCase(unittest.TestCase):
-    """A fake Atlassian per class; a fresh cmatokend per test (or per class
-    with daemon_per_class = True); hygiene checks after each test."""
+    """A fake Atlassian per class; a fresh cmatokend per test, or one per
+    class with daemon_per_class = True (emptied before each test unless
+    wipe_between_tests = False); the fake is reset before each test; hygiene
+    checks after each test (and at the end of each daemon)."""
 
     daemon_per_class = False
+    wipe_between_tests = True
     autostart_daemon = True
     daemon_env = {}
     maxDiff = None
@@ -1174,7 +1177,29 @@ class ServiceTestCase(unittest.TestCase):
         self.fake.reset()
         if not self.daemon_per_class:
             type(self).daemon = self.new_daemon() if self.autostart_daemon else None
+        elif self.wipe_between_tests:
+            self.wipe()
         self.addCleanup(self._after_test)
+
+    def wipe(self):
+        """Brings a shared daemon back to no objects (cancelling renewals in
+        flight, then removing everything); starts a fresh daemon if that fails."""
+        try:
+            for path, props in self.client.objects(IFACE_CONNECTION).items():
+                if props.get('Renewing'):
+                    with contextlib.suppress(DBusCallError):
+                        self.client.cancel_renew(path)
+            self.client.wait_until(
+                lambda: not any(p.get('Renewing')
+                                for p in self.client.objects(IFACE_CONNECTION).values()),
+                30, 'renewals to end')
+            self.client.remove_all()
+        except (DBusCallError, AssertionError) as e:
+            log('could not empty the shared daemon (%s); starting a fresh one' % e)
+            problems = self._finish_daemon(self.daemon)
+            type(self).daemon = self.new_daemon()
+            if problems:
+                self.fail('the shared daemon, left by the tests before:\n' + '\n'.join(problems))
 
     def start_daemon(self, prepare=None, **kwargs):
         """For autostart_daemon = False: makes a daemon, calls prepare(daemon)

@@ -51,6 +51,8 @@ class TestSettings(ServiceTestCase):
 
 
 class TestAddRemove(ServiceTestCase):
+    daemon_per_class = True
+
 
     def test_add_cloud_account_checked(self):
         before = self.fake.counters()

@@ -18,12 +18,6 @@ FAILURE_RECORD = ('LastError', 'AttentionNeeded', 'LastCheckedAt', 'Status', 'Di
 class ErrorCase(ServiceTestCase):
     daemon_per_class = True
 
-    def setUp(self):
-        super().setUp()
-        self.fake.clear_faults()
-        self.client.remove_all()
-        self.keyring.delete_all()
-
     def renewal_fails(self, conn, *names, account=None, consent=True, refused=False):
         """Renew fails with one of @names; the token state, the other objects and
         the fake servers are unchanged; LastError is set. With @refused (bad

@@ -43,7 +43,6 @@ class TestInputs(ServiceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.client.remove_all()
         # Something already there, which bad input must leave alone.
         self.acc = self.add_account('acme')
         self.srv = self.add_server('jira')

@@ -15,6 +15,8 @@ def read_text(path):
 
 
 class TestPersistence(ServiceTestCase):
+    daemon_per_class = True
+
 
     def populate(self):
         """A bit of everything; returns the connections."""

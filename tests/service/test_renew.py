@@ -23,6 +23,8 @@ class RenewCase(ServiceTestCase):
 
 
 class TestRenew(RenewCase):
+    daemon_per_class = True
+
 
     def check_renewal(self, server, site='acme', kind='pat'):
         acc = self.add_account(site)

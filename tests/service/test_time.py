@@ -14,6 +14,8 @@ MARGIN = int(3 + scaled(1))
 
 
 class TestTime(ServiceTestCase):
+    daemon_per_class = True
+
 
     def manager_times(self):
         m = self.client.manager()
