@@ -235,7 +235,7 @@ handle_check (CmtCloudAccount       *iface,
               CmtdCloudAccount      *self)
 {
   g_debug ("Cloud account %s: Check", self->id);
-  cmtd_cloud_account_check_async (self, cmtd_daemon_get_cancellable (self->daemon),
+  cmtd_cloud_account_check_async (self, TRUE, cmtd_daemon_get_cancellable (self->daemon),
                                   check_done, op_new (self, invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -542,6 +542,14 @@ check_checked (GObject      *source,
                                _("The cloud account was removed meanwhile. Add it again if you still need it."));
       return;
     }
+  if (!g_object_get_data (G_OBJECT (task), "record"))
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
   cmtd_cloud_account_apply_check (self, display_name, error);
   cmtd_cloud_account_save (self);
   if (error != NULL)
@@ -564,7 +572,8 @@ check_looked_up (GObject      *source,
   token = cmtd_cloud_account_lookup_token_finish (self, result, &error);
   if (token == NULL)
     {
-      if (!g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED) && !cmtd_error_is_keyring (error))
+      if (g_object_get_data (G_OBJECT (task), "record") &&
+          !g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED) && !cmtd_error_is_keyring (error))
         {
           cmt_cloud_account_set_last_error (self->iface, error->message);
           cmtd_cloud_account_save (self);
@@ -583,6 +592,7 @@ check_looked_up (GObject      *source,
 
 void
 cmtd_cloud_account_check_async (CmtdCloudAccount    *self,
+                                gboolean             record,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
@@ -590,6 +600,7 @@ cmtd_cloud_account_check_async (CmtdCloudAccount    *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, cmtd_cloud_account_check_async);
+  g_object_set_data (G_OBJECT (task), "record", GINT_TO_POINTER (record));
   cmtd_cloud_account_lookup_token_async (self, cancellable, check_looked_up, task);
 }
 

@@ -52,9 +52,10 @@ char               *cmtd_cloud_account_lookup_token_finish (CmtdCloudAccount *se
                                                          GAsyncResult      *result,
                                                          GError           **error);
 
-/* Checks the stored token against the site and records the outcome
- * (persisted); fails with the check's error. */
+/* Checks the stored token against the site; with @record, records the
+ * outcome (persisted). Fails with the check's error. */
 void                cmtd_cloud_account_check_async      (CmtdCloudAccount  *self,
+                                                         gboolean           record,
                                                          GCancellable      *cancellable,
                                                          GAsyncReadyCallback callback,
                                                          gpointer           user_data);

@@ -40,6 +40,7 @@ struct _CmtdDaemon
   gboolean                  name_acquired;
   gboolean                  finished;
   gboolean                  shutting_down;
+  gboolean                  store_idle;
   guint                     shutdown_timeout;
   int                       exit_code;
 
@@ -339,7 +340,8 @@ keyring_state_done (GObject      *source,
         state = CMTD_KEYRING_LOCKED;
     }
   set_keyring_state (self, state);
-  if (state == CMTD_KEYRING_UNLOCKED)
+  /* Only the instance that owns the name may touch the keyring's items. */
+  if (state == CMTD_KEYRING_UNLOCKED && self->name_acquired)
     reconcile (self);
 
   if (self->state_query_again)
@@ -472,6 +474,8 @@ on_name_acquired (GDBusConnection *bus,
 
   g_debug ("Owning %s", name);
   self->name_acquired = TRUE;
+  if (self->keyring_state == CMTD_KEYRING_UNLOCKED)
+    reconcile (self);
 }
 
 static void
@@ -492,7 +496,12 @@ on_name_lost (GDBusConnection *bus,
       self->exit_code = 1;
     }
   else
-    g_message ("Another instance took over %s; exiting", name);
+    {
+      g_message ("Another instance took over %s; exiting", name);
+      /* Unowning a name we lost only makes GDBus warn about ReleaseName's
+       * answer; GLib keeps the registration reachable until exit. */
+      self->owner_id = 0;
+    }
   cmtd_daemon_shutdown (self);
 }
 
@@ -537,7 +546,8 @@ void
 cmtd_daemon_start (CmtdDaemon *self,
                    gboolean    replace)
 {
-  self->owner_flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT;
+  /* Not queued: a second instance exits rather than waiting in line. */
+  self->owner_flags = G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT | G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE;
   if (replace)
     self->owner_flags |= G_BUS_NAME_OWNER_FLAGS_REPLACE;
 
@@ -553,7 +563,7 @@ finish_if_idle (CmtdDaemon *self)
 {
   if (!self->shutting_down || self->finished)
     return;
-  if (self->holds > 0 || !cmtd_store_is_idle (self->store))
+  if (self->holds > 0 || !self->store_idle || !cmtd_store_is_idle (self->store))
     return;
   self->finished = TRUE;
   g_clear_handle_id (&self->shutdown_timeout, g_source_remove);
@@ -580,7 +590,8 @@ on_store_idle (GObject      *source,
 {
   g_autoptr(CmtdDaemon) self = user_data;
 
-  cmtd_store_save_finish (self->store, result, NULL);
+  cmtd_store_wait_idle_finish (self->store, result, NULL);
+  self->store_idle = TRUE;
   finish_if_idle (self);
 }
 
@@ -600,8 +611,10 @@ cmtd_daemon_shutdown (CmtdDaemon *self)
     cmtd_connection_cancel_renewal (value);
 
   self->shutdown_timeout = g_timeout_add_seconds (SHUTDOWN_TIMEOUT_SECONDS, on_shutdown_timeout, self);
-  /* A last write, so whatever is only in memory (a status seen at a check) is kept. */
-  cmtd_store_save_async (self->store, on_store_idle, g_object_ref (self));
+  /* Every change was written when it was made: only wait for writes in
+   * flight. (A replaced or second instance must not write its copy over
+   * the file another instance owns now.) */
+  cmtd_store_wait_idle_async (self->store, on_store_idle, g_object_ref (self));
 }
 
 int

@@ -423,7 +423,8 @@ fail:
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* ---- AddConnection: check both credentials, write the key file, export ---- */
+/* ---- AddConnection: check both credentials (recording nothing: a refused
+ * Add changes nothing), write the key file, export ---- */
 
 static void
 add_connection_saved (GObject      *source,
@@ -515,7 +516,7 @@ add_connection_account_checked (GObject      *source,
       connection_add_free (data);
       return;
     }
-  cmtd_server_check_async (data->op->server, cmtd_daemon_get_cancellable (data->op->self->daemon),
+  cmtd_server_check_async (data->op->server, FALSE, cmtd_daemon_get_cancellable (data->op->self->daemon),
                            add_connection_server_checked, data);
 }
 
@@ -589,7 +590,7 @@ handle_add_connection (CmtManager            *iface,
   data->site_url = g_strdup (normalized);
   data->renewed_at = renewed_at;
   if (check)
-    cmtd_cloud_account_check_async (account, cmtd_daemon_get_cancellable (self->daemon),
+    cmtd_cloud_account_check_async (account, FALSE, cmtd_daemon_get_cancellable (self->daemon),
                                     add_connection_account_checked, data);
   else
     add_connection_commit (data);

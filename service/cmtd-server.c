@@ -251,7 +251,7 @@ handle_check (CmtServer       *iface,
               CmtdServer      *self)
 {
   g_debug ("Server %s: Check", self->id);
-  cmtd_server_check_async (self, cmtd_daemon_get_cancellable (self->daemon),
+  cmtd_server_check_async (self, TRUE, cmtd_daemon_get_cancellable (self->daemon),
                                   check_done, op_new (self, invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -572,6 +572,14 @@ check_checked (GObject      *source,
                                _("The server was removed meanwhile. Add it again if you still need it."));
       return;
     }
+  if (!g_object_get_data (G_OBJECT (task), "record"))
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
   cmtd_server_apply_check (self, display_name, error);
   cmtd_server_save (self);
   if (error != NULL)
@@ -594,7 +602,8 @@ check_looked_up (GObject      *source,
   token = cmtd_server_lookup_secret_finish (self, result, &error);
   if (token == NULL)
     {
-      if (!g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED) && !cmtd_error_is_keyring (error))
+      if (g_object_get_data (G_OBJECT (task), "record") &&
+          !g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED) && !cmtd_error_is_keyring (error))
         {
           cmt_server_set_last_error (self->iface, error->message);
           cmtd_server_save (self);
@@ -615,6 +624,7 @@ check_looked_up (GObject      *source,
 
 void
 cmtd_server_check_async (CmtdServer    *self,
+                                gboolean             record,
                                 GCancellable        *cancellable,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
@@ -622,6 +632,7 @@ cmtd_server_check_async (CmtdServer    *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, cmtd_server_check_async);
+  g_object_set_data (G_OBJECT (task), "record", GINT_TO_POINTER (record));
   cmtd_server_lookup_secret_async (self, cancellable, check_looked_up, task);
 }
 

@@ -56,9 +56,10 @@ char               *cmtd_server_lookup_secret_finish (CmtdServer *self,
                                                          GAsyncResult      *result,
                                                          GError           **error);
 
-/* Checks the stored credential against the server and records the outcome
- * (persisted); fails with the check's error. */
+/* Checks the stored credential against the server; with @record, records
+ * the outcome (persisted). Fails with the check's error. */
 void                cmtd_server_check_async      (CmtdServer  *self,
+                                                  gboolean           record,
                                                          GCancellable      *cancellable,
                                                          GAsyncReadyCallback callback,
                                                          gpointer           user_data);

@@ -18,6 +18,8 @@ struct _CmtdStore
   GPtrArray *in_flight;
   /* Callers whose changes came after it started: they need one more write. */
   GPtrArray *waiting;
+  /* Callers of wait_idle. */
+  GPtrArray *idle_waiters;
 };
 
 G_DEFINE_FINAL_TYPE (CmtdStore, cmtd_store, G_TYPE_OBJECT)
@@ -31,6 +33,7 @@ cmtd_store_finalize (GObject *object)
   g_assert (!self->writing);
   g_clear_pointer (&self->in_flight, g_ptr_array_unref);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->key_file, g_key_file_unref);
   g_clear_pointer (&self->path, g_free);
 
@@ -49,6 +52,7 @@ cmtd_store_init (CmtdStore *self)
   self->key_file = g_key_file_new ();
   self->in_flight = g_ptr_array_new_with_free_func (g_object_unref);
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 CmtdStore *
@@ -179,6 +183,13 @@ write_done (GObject      *source,
    * its callback, and that change then waits for the write after it. */
   if (self->waiting->len > 0)
     start_write (self);
+  else
+    {
+      g_autoptr(GPtrArray) idle = g_steal_pointer (&self->idle_waiters);
+      self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < idle->len; i++)
+        g_task_return_boolean (g_ptr_array_index (idle, i), TRUE);
+    }
 
   for (guint i = 0; i < done->len; i++)
     {
@@ -238,6 +249,29 @@ gboolean
 cmtd_store_save_finish (CmtdStore    *self,
                         GAsyncResult *result,
                         GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+cmtd_store_wait_idle_async (CmtdStore           *self,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, cmtd_store_wait_idle_async);
+  if (cmtd_store_is_idle (self))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_ptr_array_add (self->idle_waiters, g_steal_pointer (&task));
+}
+
+gboolean
+cmtd_store_wait_idle_finish (CmtdStore    *self,
+                             GAsyncResult *result,
+                             GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -32,6 +32,13 @@ void        cmtd_store_save_async     (CmtdStore            *self,
 gboolean    cmtd_store_save_finish    (CmtdStore            *self,
                                        GAsyncResult         *result,
                                        GError              **error);
+/* Completes once no write is running or waiting; writes nothing itself. */
+void        cmtd_store_wait_idle_async (CmtdStore           *self,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean    cmtd_store_wait_idle_finish (CmtdStore          *self,
+                                       GAsyncResult         *result,
+                                       GError              **error);
 /* TRUE when no write is running or waiting. */
 gboolean    cmtd_store_is_idle        (CmtdStore            *self);
 
