@@ -51,13 +51,14 @@ class ErrorCase(ServiceTestCase):
         self.assertEqual(holds_before, holds_after)
         return err
 
-    def add_fails(self, fn, *names):
-        """An Add* that fails with one of @names adds nothing and changes nothing."""
+    def add_fails(self, fn, *names, ignore=()):
+        """An Add* that fails with one of @names adds nothing and changes
+        nothing (but the properties in @ignore)."""
         before = self.snapshot()
         with self.assertRaisesDBus(*names) as cm:
             fn()
         self.assertNoSecrets(cm.exception.message, 'the error message')
-        self.assertUnchanged(before)
+        self.assertUnchanged(before, ignore=ignore)
         return cm.exception
 
 
@@ -113,6 +114,26 @@ class TestCloudAuth(ErrorCase):
                              ('valid', '', False))
         finally:
             self.fake.set_user('acme', self.sc.user('acme', 'admin2@acme.test'))
+
+    def test_add_connection_checks_both_credentials(self):
+        acc = self.add_account('acme', 'admin2@acme.test')
+        srv = self.add_server('jira')
+        bad_srv = self.client.add_server('jira', self.fake.server_url('jira2'), 'pat', '',
+                                         secret('stale-pat'), 0, check=False)
+        # The checks may record what they found on the account and server.
+        self.add_fails(lambda: self.client.add_connection(bad_srv, acc,
+                                                          self.fake.site_url('acme')),
+                       'ServerAuthFailed', ignore=FAILURE_RECORD)
+        user = dict(self.sc.user('acme', 'admin2@acme.test'))
+        user['api_token'] = secret('ATATT-rotated')
+        self.fake.set_user('acme', user)
+        try:
+            self.add_fails(lambda: self.client.add_connection(srv, acc,
+                                                              self.fake.site_url('acme')),
+                           'CloudAuthFailed', ignore=FAILURE_RECORD)
+        finally:
+            self.fake.set_user('acme', self.sc.user('acme', 'admin2@acme.test'))
+        self.client.add_connection(srv, acc, self.fake.site_url('acme'))
 
     def test_replace_token_with_a_wrong_one_keeps_the_old(self):
         acc = self.add_account('acme')

@@ -6,7 +6,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cmtharness import (  # noqa: E402
-    DAY, ERROR_NAMES, IFACE_CONNECTION, DBusCallError, ServiceTestCase, main, now, secret)
+    DAY, ERROR_NAMES, IFACE_CONNECTION, Daemon, DBusCallError, ServiceTestCase, main, now, scaled,
+    secret)
 
 
 def read_text(path):
@@ -151,6 +152,44 @@ class TestPersistence(ServiceTestCase):
         c5 = self.add_connection('jira2', 'other')
         self.assertNotIn(c5, conns)
         self.assertEqual(len(self.snapshot()), len(ids) + 1)
+
+    def test_replace(self):
+        """cmatokend --replace takes over from a running daemon, which exits."""
+        conn = self.add_connection('jira', 'acme')
+        before = self.snapshot()
+        old = self.daemon
+        new = Daemon(self.fake, self.client, root=old.root, args=['--replace']).start()
+        try:
+            old.proc.wait(scaled(20))
+            self.assertEqual(old.proc.returncode, 0, 'the replaced daemon exited with %s'
+                             % old.proc.returncode)
+            old._log.close()
+            self.assertEqual(before, self.snapshot())
+            self.client.renew(conn)
+        finally:
+            type(self).daemon = new
+
+    def test_second_daemon_does_not_steal_the_name(self):
+        self.add_account('acme')
+        pid = self.client.owner_pid()
+        state = [f for f in self.daemon.state_files() if 'CloudAccount' in read_text(f)][0]
+        stat_before = os.stat(state)
+        second = Daemon(self.fake, self.client, root=self.daemon.root)
+        with self.assertRaises((RuntimeError, AssertionError)):
+            second.start(timeout=10)
+        try:
+            second.proc.wait(scaled(20))
+        finally:
+            second.kill9()
+        self.assertNotEqual(second.proc.returncode, 0)
+        self.assertEqual(self.client.owner_pid(), pid)
+        self.assertTrue(self.daemon.running())
+        # The instance that did not get the name must not write the state
+        # file: it would put back what it read, over newer changes.
+        stat_after = os.stat(state)
+        self.assertEqual((stat_before.st_ino, stat_before.st_mtime_ns),
+                         (stat_after.st_ino, stat_after.st_mtime_ns),
+                         'the refused second instance rewrote %s' % state)
 
     def test_key_file(self):
         self.populate()
