@@ -560,6 +560,20 @@ test_fault (gconstpointer user_data)
 }
 
 static void
+test_refused (void)
+{
+  g_autoptr(CmtdAtlassian) client = new_client (4);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Nothing listens on port 1 of the loopback. */
+  cmtd_atlassian_check_server_async (client, "jira", "http://127.0.0.1:1/jira", "pat", NULL, JIRA_PAT,
+                                     NULL, store_result, &result);
+  g_assert_false (cmtd_atlassian_check_server_finish (client, wait_for (&result), NULL, &error));
+  assert_network_error (error, CMT_ERROR_NETWORK);
+}
+
+static void
 test_timeout (void)
 {
   g_autoptr(CmtdAtlassian) client = NULL;
@@ -1263,6 +1277,7 @@ main (int    argc,
       g_test_add_data_func (path, &faults[i], test_fault);
     }
   g_test_add_func ("/atlassian/fault/timeout", test_timeout);
+  g_test_add_func ("/atlassian/fault/refused", test_refused);
   g_test_add_func ("/atlassian/cancel", test_cancel);
   g_test_add_func ("/atlassian/max-parallel", test_max_parallel);
   g_test_add_func ("/atlassian/fifo", test_fifo);
