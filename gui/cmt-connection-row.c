@@ -158,9 +158,6 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
 
   gtk_widget_set_visible (self->auto_renew_icon, cmt_connection_get_auto_renew (self->connection));
 
-  /* The "low" offset is where the token turns "expiring": the bar turns the warning colour there. */
-  gtk_level_bar_add_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_LOW,
-                                  CLAMP ((double) warn_before / (double) lifetime, 0.0, 1.0));
   gtk_level_bar_set_value (self->lifetime_bar, cmt_expiry_fraction_left (expires_at, lifetime, now));
   gtk_widget_set_visible (GTK_WIDGET (self->lifetime_bar), expires_at > 0);
 
@@ -222,7 +219,7 @@ row_renew (GtkWidget  *widget,
            const char *action_name,
            GVariant   *parameter)
 {
-  forward_to_window (CMT_CONNECTION_ROW (widget), "win.renew-connection");
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.renew-connection");
 }
 
 static void
@@ -231,7 +228,7 @@ row_renew_in_browser (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   /* The renewal dialog offers the browser's manual steps as its second way. */
-  forward_to_window (CMT_CONNECTION_ROW (widget), "win.renew-connection");
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.renew-connection");
 }
 
 static void
@@ -239,7 +236,7 @@ row_mark_renewed (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *parameter)
 {
-  forward_to_window (CMT_CONNECTION_ROW (widget), "win.mark-renewed");
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.mark-renewed");
 }
 
 static void
@@ -247,7 +244,7 @@ row_remove (GtkWidget  *widget,
             const char *action_name,
             GVariant   *parameter)
 {
-  forward_to_window (CMT_CONNECTION_ROW (widget), "win.remove-connection");
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.remove-connection");
 }
 
 static void
@@ -300,10 +297,10 @@ static void
 cmt_connection_row_init (CmtConnectionRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  /* Only "low" matters: below it the bar shows the warning colour. */
+  /* The bar takes the status colour from style.css, not from level offsets. */
+  gtk_level_bar_remove_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_LOW);
   gtk_level_bar_remove_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_HIGH);
-  gtk_level_bar_add_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_HIGH, 1.0);
-  gtk_level_bar_add_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_FULL, 1.0);
+  gtk_level_bar_remove_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_FULL);
 }
 
 GtkWidget *

@@ -9,6 +9,7 @@
 #include "cmt-dbus.h"
 #include "cmt-object-model.h"
 #include "cmt-preferences-window.h"
+#include "cmt-renew-dialog.h"
 #include "cmt-resources.h"
 #include "cmt-window.h"
 #include "cmt-wording.h"
@@ -673,6 +674,101 @@ test_window_many (Fixture *fx, gconstpointer data)
   window_destroy (window);
 }
 
+static CmtConnectionRow *
+find_row (GtkWidget *widget, const char *id)
+{
+  if (CMT_IS_CONNECTION_ROW (widget))
+    {
+      GDBusObject *object = cmt_connection_row_get_object (CMT_CONNECTION_ROW (widget));
+      if (object != NULL && g_str_equal (cmt_wording_object_id (g_dbus_object_get_object_path (object)), id))
+        return CMT_CONNECTION_ROW (widget);
+    }
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      CmtConnectionRow *row = find_row (child, id);
+      if (row != NULL)
+        return row;
+    }
+  return NULL;
+}
+
+static GtkWindow *find_toplevel (GType type);
+
+static gboolean
+handle_mark_renewed (CmtConnection *connection, GDBusMethodInvocation *invocation,
+                     gint64 renewed_at, gpointer user_data)
+{
+  cmt_connection_complete_mark_renewed (connection, invocation);
+  return TRUE;
+}
+
+static gboolean
+handle_remove (CmtConnection *connection, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_dbus_method_invocation_return_dbus_error (invocation, "io.github.cmatoken.Error.Busy",
+                                              "The connection is being renewed. Wait until it is done, then try again.");
+  return TRUE;
+}
+
+static void
+test_window_row_actions (Fixture *fx, gconstpointer data)
+{
+  Standard st = { 0 };
+  CmtWindow *window;
+  CmtConnectionRow *row;
+  AdwMessageDialog *dialog;
+  GtkWindow *renew;
+
+  standard_add (fx, &st);
+  g_signal_connect (st.expiring, "handle-mark-renewed", G_CALLBACK (handle_mark_renewed), NULL);
+  g_signal_connect (st.expiring, "handle-remove", G_CALLBACK (handle_remove), NULL);
+  window = window_new (fx);
+  WAIT_FOR (find_row (GTK_WIDGET (window), "c_expiring") != NULL);
+  row = find_row (GTK_WIDGET (window), "c_expiring");
+
+  /* Mark as Renewed asks for the day; today means "now" (0). */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.mark-renewed", NULL);
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Mark as Renewed?");
+  g_assert_true (GTK_IS_CALENDAR (adw_message_dialog_get_extra_child (dialog)));
+  adw_message_dialog_response (dialog, "mark");
+  gtk_window_close (GTK_WINDOW (dialog));
+  WAIT_FOR (fx->calls->len == 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 0), ==, "MarkRenewed (0,)");
+
+  /* Remove asks first; Cancel does nothing; the service's error comes back as a toast. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.remove", NULL);
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Remove Connection?");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (dialog, "remove"), ==, ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin_a_while ();
+  g_assert_cmpuint (fx->calls->len, ==, 1);
+
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.remove", NULL);
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  dialog = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (dialog, "remove");
+  gtk_window_close (GTK_WINDOW (dialog));
+  WAIT_FOR (fx->calls->len == 2);
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 1), ==, "Remove ()");
+
+  /* Renew… opens the flows' renewal dialog over the window. */
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.renew", NULL);
+  WAIT_FOR (find_toplevel (CMT_TYPE_RENEW_DIALOG) != NULL);
+  renew = find_toplevel (CMT_TYPE_RENEW_DIALOG);
+  g_assert_true (gtk_window_get_transient_for (renew) == GTK_WINDOW (window));
+  gtk_window_destroy (renew);
+  g_assert_cmpuint (cmt_window_get_selected (window), ==, 1);
+
+  window_destroy (window);
+  standard_clear (&st);
+}
+
 /* --- preferences and consent --- */
 
 static GtkWindow *
@@ -832,6 +928,7 @@ main (int argc, char *argv[])
   ADD ("/gui/window/states", test_window_states);
   ADD ("/gui/window/list", test_window_list);
   ADD ("/gui/window/many", test_window_many);
+  ADD ("/gui/window/row-actions", test_window_row_actions);
   ADD ("/gui/preferences/consent", test_preferences_consent);
 #undef ADD
 
