@@ -71,7 +71,9 @@ def parse_table(lines):
     display column, so a row whose wide characters were counted wrongly shows up
     as cells cut in the wrong place."""
     header = lines[0]
-    starts = [(m.start(), m.group(0)) for m in re.finditer(r'\S+(?: \S+)*', header)]
+    # Headings may be wide (Japanese): their start is a display column too.
+    starts = [(display_width(header[:m.start()]), m.group(0))
+              for m in re.finditer(r'\S+(?: \S+)*', header)]
     rows = []
     for line in lines[1:]:
         cols = []  # (display column, char)
