@@ -46,6 +46,9 @@ status() {
   [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || exit "$rc"
 }
 
+# The build tree's translations (LANG=ja_JP.UTF-8 shows the demo in Japanese).
+export CMT_LOCALEDIR="${CMT_LOCALEDIR:-$CMT_BUILDDIR/po}"
+
 say "Starting the fake Atlassian (loopback only)"
 rm -f "$work/fake-url"
 "$fake_bin" --scenario "$scenario" --ready-file "$work/fake-url" >"$work/fake.out" 2>"$work/fake.log" &
@@ -57,7 +60,7 @@ echo "Atlassian cloud and servers at $base"
 # The service and anything D-Bus activates (the app, a restarted service) talk to the fake.
 export CMATOKEN_API_BASE_URL="$base/api"
 export CMATOKEN_ALLOW_INSECURE_LOOPBACK=1
-dbus-update-activation-environment CMATOKEN_API_BASE_URL CMATOKEN_ALLOW_INSECURE_LOOPBACK >/dev/null 2>&1 || true
+dbus-update-activation-environment CMATOKEN_API_BASE_URL CMATOKEN_ALLOW_INSECURE_LOOPBACK CMT_LOCALEDIR >/dev/null 2>&1 || true
 
 say "Starting cmatokend"
 "$daemon_bin" >"$work/cmatokend.log" 2>&1 &
