@@ -191,6 +191,36 @@ class TestPersistence(ServiceTestCase):
                          (stat_after.st_ino, stat_after.st_mtime_ns),
                          'the refused second instance rewrote %s' % state)
 
+    def test_unwritable_state(self):
+        """When the key file cannot be written, a change fails with Failed and
+        is not made (a reply means the change is on disk)."""
+        acc = self.add_account('acme')
+        before = self.snapshot()
+        state_dir = self.daemon.state_dir()
+        aside = state_dir + '.aside'
+        os.rename(state_dir, aside)
+        with open(state_dir, 'w') as f:        # a file where the directory was
+            f.write('not a directory\n')
+        try:
+            with self.assertRaisesDBus('Failed') as cm:
+                self.add_server('jira', check=False)
+            self.assertNoSecrets(cm.exception.message)
+            with self.assertRaisesDBus('Failed'):      # a removal that cannot be stored
+                self.client.remove(acc)
+            self.assertUnchanged(before)
+        finally:
+            os.unlink(state_dir)
+            os.rename(aside, state_dir)
+        # Writable again: changes go through, and nothing half-done came back.
+        self.add_server('jira', check=False)
+        self.daemon.restart(kill=True)
+        objs = self.snapshot()
+        self.assertIn(acc, objs)
+        self.assertEqual(len(self.client.objects('io.github.cmatoken.Server1')), 1)
+        # The refused removal did not delete the account's token either.
+        self.client.check(acc)
+        self.assertEqual(self.client.props(acc)['Status'], 'valid')
+
     def test_key_file(self):
         self.populate()
         self.daemon.stop()
