@@ -40,17 +40,16 @@ cmtctl_cmd_open (const CmtctlCommand *command,
   if (!cmtctl_parse_options (command, NULL, 0, 1, &argc, &argv, &exit_code))
     return exit_code;
 
-  /* Through the service even for an id, so that a typo is caught here
-   * rather than shown as an empty page. */
-  client = cmtctl_client_new (&error);
-  if (client == NULL)
-    return cmtctl_fail (error);
-  bus = cmtctl_client_get_bus (client);
-
   if (argc > 1)
     {
       const char *id;
 
+      /* Through the service even for an id, so that a typo is caught here
+       * rather than shown as an empty page. */
+      client = cmtctl_client_new (&error);
+      if (client == NULL)
+        return cmtctl_fail (error);
+      bus = cmtctl_client_get_bus (client);
       object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_CONNECTION, NULL, &error);
       if (object == NULL)
         return cmtctl_fail (error);
@@ -63,10 +62,21 @@ cmtctl_cmd_open (const CmtctlCommand *command,
                                            NULL, G_DBUS_CALL_FLAGS_NONE, OPEN_TIMEOUT_MS, NULL, &error);
     }
   else
-    reply = g_dbus_connection_call_sync (bus, CMT_APP_ID, CMT_APP_PATH,
-                                         "org.freedesktop.Application", "Activate",
-                                         g_variant_new ("(@a{sv})", platform_data ()),
-                                         NULL, G_DBUS_CALL_FLAGS_NONE, OPEN_TIMEOUT_MS, NULL, &error);
+    {
+      /* The app itself says when the service is not running. */
+      g_autoptr(GDBusConnection) session = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+
+      if (session == NULL)
+        {
+          g_autofree char *why = cmtctl_clause (error->message);
+          return cmtctl_fail_message (_("Cannot reach the D-Bus session bus: %s. Run cmatokenctl inside your "
+                                        "desktop session, where the cmatoken service runs."), why);
+        }
+      reply = g_dbus_connection_call_sync (session, CMT_APP_ID, CMT_APP_PATH,
+                                           "org.freedesktop.Application", "Activate",
+                                           g_variant_new ("(@a{sv})", platform_data ()),
+                                           NULL, G_DBUS_CALL_FLAGS_NONE, OPEN_TIMEOUT_MS, NULL, &error);
+    }
 
   if (reply == NULL)
     {

@@ -11,6 +11,7 @@ import collections
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -43,6 +44,42 @@ def ctl_env(extra=None):
     env.pop('LANGUAGE', None)
     env.update(extra or {})
     return env
+
+
+BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=%(dir)s</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>%(dir)s/services</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+'''
+
+
+def run_on_empty_bus(args, services=None):
+    """Runs cmatokenctl ARGS on a bus of its own where nothing runs and only
+    @services ({name: Exec line}) can be activated. Returns (rc, out, err)."""
+    tmp = tempfile.mkdtemp(dir=os.environ.get('CMT_SESSION_DIR'))
+    try:
+        os.makedirs(os.path.join(tmp, 'services'))
+        for name, exec_line in (services or {}).items():
+            with open(os.path.join(tmp, 'services', name + '.service'), 'w') as f:
+                f.write('[D-BUS Service]\nName=%s\nExec=%s\n' % (name, exec_line))
+        conf = os.path.join(tmp, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write(BUS_CONFIG % {'dir': tmp})
+        proc = subprocess.run(['dbus-run-session', '--config-file=' + conf, '--', ctl_path()]
+                              + list(args), env=ctl_env(), stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=120)
+        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def display_width(text):

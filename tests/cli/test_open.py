@@ -8,7 +8,7 @@ import gi  # noqa: E402
 gi.require_version('Gio', '2.0')
 from gi.repository import Gio, GLib  # noqa: E402
 
-from cliharness import CliTestCase, main  # noqa: E402
+from cliharness import CliTestCase, main, run_on_empty_bus  # noqa: E402
 
 APP_ID = 'io.github.cmatoken'
 APP_PATH = '/io/github/cmatoken'
@@ -91,17 +91,18 @@ class TestOpen(CliTestCase):
 
 
 class TestOpenWithoutApp(CliTestCase):
-    daemon_per_class = True
+    autostart_daemon = False
 
     def test_no_app(self):
-        if self.client.name_owner(APP_ID) is None:
-            # The build tree may or may not provide the app's D-Bus service file.
-            services = os.path.join(os.environ['CMT_BUILDDIR'], 'tests', 'services',
-                                    APP_ID + '.service')
-            if os.path.exists(services):
-                self.skipTest('the app is D-Bus activatable here')
-        res = self.ctl('open')
-        self.assertFailed(res, 'The cmatoken app (io.github.cmatoken) is not installed')
+        rc, out, err = run_on_empty_bus(['open'])
+        self.assertEqual(rc, 1, err)
+        self.assertIn('cmatokenctl: The cmatoken app (io.github.cmatoken) is not installed', err)
+        self.assertEqual(out, '')
+
+    def test_app_fails_to_start(self):
+        rc, out, err = run_on_empty_bus(['open'], {APP_ID: '/bin/false'})
+        self.assertEqual(rc, 1, err)
+        self.assertIn('cmatokenctl: Could not open the cmatoken app', err)
 
 
 if __name__ == '__main__':

@@ -1,13 +1,10 @@
 # test_usage.py: cmatokenctl's help, usage errors (exit 2), and a service that cannot be reached
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cliharness import CliTestCase, ctl_env, ctl_path, main  # noqa: E402
+from cliharness import CliTestCase, main, run_on_empty_bus  # noqa: E402
 
 COMMANDS = ['status', 'add-cloud-account', 'add-server', 'add-connection', 'check', 'renew',
             'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'open']
@@ -85,52 +82,19 @@ class TestUsage(CliTestCase):
 
 IFACE_SERVER_NAME = 'io.github.cmatoken.Server1'
 
-BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=%(dir)s</listen>
-  <auth>EXTERNAL</auth>
-  <servicedir>%(dir)s/services</servicedir>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-'''
-
-
 class TestNoService(CliTestCase):
     """On a bus of its own where the service is not running and cannot be started."""
     autostart_daemon = False
 
-    def run_on_empty_bus(self, service_file=None):
-        tmp = tempfile.mkdtemp(dir=os.environ.get('CMT_SESSION_DIR'))
-        self.addCleanup(shutil.rmtree, tmp, True)
-        os.makedirs(os.path.join(tmp, 'services'))
-        if service_file:
-            with open(os.path.join(tmp, 'services', 'io.github.cmatoken.Daemon.service'), 'w') as f:
-                f.write(service_file)
-        conf = os.path.join(tmp, 'bus.conf')
-        with open(conf, 'w') as f:
-            f.write(BUS_CONFIG % {'dir': tmp})
-        proc = subprocess.run(['dbus-run-session', '--config-file=' + conf, '--',
-                               ctl_path(), 'status'],
-                              env=ctl_env(), stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=120)
-        return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
-
     def test_not_installed(self):
-        rc, out, err = self.run_on_empty_bus()
+        rc, out, err = run_on_empty_bus(['status'])
         self.assertEqual(rc, 1, err)
         self.assertIn('cmatokenctl: The cmatoken service (io.github.cmatoken.Daemon) is not running', err)
         self.assertIn('cmatokend', err)
         self.assertEqual(out, '')
 
     def test_activation_fails(self):
-        rc, out, err = self.run_on_empty_bus(
-            '[D-BUS Service]\nName=io.github.cmatoken.Daemon\nExec=/bin/false\n')
+        rc, out, err = run_on_empty_bus(['status'], {'io.github.cmatoken.Daemon': '/bin/false'})
         self.assertEqual(rc, 1, err)
         self.assertIn('is not running and could not be started', err)
         self.assertEqual(out, '')
