@@ -267,6 +267,21 @@ class TestNetwork(ErrorCase):
     def test_save_dropped(self):
         self.network_renewal({'endpoint': 'save', 'drop': True})
 
+    def test_errors_name_the_host_that_failed(self):
+        # The server under another loopback name than the Atlassian API.
+        acc = self.add_account('acme')
+        srv = self.client.add_server('jira', 'http://localhost:%d/server/jira' % self.fake.port,
+                                     'pat', '', self.sc.pat('jira'), 0)
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        self.fake.add_fault({'endpoint': 'save', 'status': 503})
+        err = self.renewal_fails(conn, 'Network')
+        self.assertIn('localhost', err.message)
+        self.fake.clear_faults()
+        self.fake.add_fault({'endpoint': 'token', 'status': 503})
+        err = self.renewal_fails(conn, 'Network')
+        self.assertIn('127.0.0.1', err.message)
+        self.assertNotIn('localhost', err.message)
+
     def test_recovers_after_network_errors(self):
         conn = self.add_connection('wiki', 'acme')
         self.fake.add_fault({'endpoint': 'token', 'status': 502})

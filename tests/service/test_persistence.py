@@ -5,6 +5,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from gi.repository import GLib  # noqa: E402
+
 from cmtharness import (  # noqa: E402
     DAY, ERROR_NAMES, IFACE_CONNECTION, Daemon, DBusCallError, ServiceTestCase, main, now, scaled,
     secret)
@@ -128,6 +130,25 @@ class TestPersistence(ServiceTestCase):
             self.assertEqual(self.keyring.secret_of(items[0]['path']), user['api_token'])
         finally:
             self.fake.set_user('acme', self.sc.user('acme', 'admin2@acme.test'))
+
+    def test_kill_during_replace_token_keeps_the_old(self):
+        """Killed while ReplaceToken checks the new token: the old one is still there."""
+        conn = self.add_connection('jira', 'acme')
+        acc = self.client.props(conn)['CloudAccount']
+        self.fake.add_fault({'endpoint': 'cloud-myself', 'delay_ms': 3000, 'count': 1})
+        pending = self.client.call_async(acc, 'io.github.cmatoken.CloudAccount1', 'ReplaceToken',
+                                         GLib.Variant('(sx)', (secret('ATATT-never'), 0)))
+        self.client.wait_until(lambda: self.fake.counters()['cloud-myself'] >= 1, 10,
+                               'the check of the new token to start')
+        self.daemon.kill9()
+        self.client.wait_pending(pending, 10)
+        self.daemon.start()
+        self.client.renew(conn)                    # with the old token
+        aid = acc.rsplit('/', 1)[1]
+        self.client.wait_until(lambda: len(self.keyring.items(object=aid)) == 1, 10,
+                               'one keyring item for the account')
+        item = self.keyring.items(object=aid)[0]
+        self.assertEqual(self.keyring.secret_of(item['path']), self.sc.token('acme'))
 
     def test_removal_survives_a_kill(self):
         conn = self.add_connection('wiki', 'acme')
