@@ -98,6 +98,7 @@ struct _CmtRenewDialog
   GtkLabel           *manual_body_label;
   AdwActionRow       *manual_open_row;
   GtkListBox         *manual_steps_list;
+  GtkLabel           *manual_tip_label;
   GtkWidget          *renewed_spinner;
   GtkWidget          *renewed_button;
 };
@@ -1510,6 +1511,7 @@ cmt_renew_dialog_class_init (CmtRenewDialogClass *klass)
   BIND (manual_body_label);
   BIND (manual_open_row);
   BIND (manual_steps_list);
+  BIND (manual_tip_label);
   BIND (renewed_spinner);
   BIND (renewed_button);
 #undef BIND

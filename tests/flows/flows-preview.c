@@ -40,7 +40,10 @@ main (int   argc,
   GtkWindow *window;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* The build tree's catalogues (po/ja/LC_MESSAGES/cmatoken.mo), to look at
+   * the pages in Japanese before anything is installed. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CMT_LOCALEDIR") != NULL ? g_getenv ("CMT_LOCALEDIR")
+                                                                      : LOCALEDIR_BUILD);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
