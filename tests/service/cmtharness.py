@@ -47,6 +47,27 @@ The pieces:
     checks after each test, and ``assertRaisesDBus()``.
 
 Time limits are multiplied by $CMT_TIMEOUT_MULTIPLIER (the valgrind setup sets 10).
+
+Example (a CLI or GUI test; run as ``cmt-session /usr/bin/python3 test_x.py``)::
+
+    sys.path.insert(0, os.path.join(os.environ['CMT_SRCDIR'], 'tests', 'service'))
+    from cmtharness import ServiceTestCase, main
+
+    class TestStatus(ServiceTestCase):
+        daemon_per_class = True
+
+        def test_status(self):
+            conn = self.add_connection('jira', 'acme')    # account + server + connection
+            self.client.renew(conn)
+            out = subprocess.run([os.path.join(os.environ['CMT_BUILDDIR'], 'cli',
+                                               'cmatokenctl'), 'status'], ...)
+            self.assertNoSecrets(out.stdout)
+
+    if __name__ == '__main__':
+        main()
+
+Without unittest: ``fake = FakeAtlassian(Scenario.standard()); daemon =
+Daemon(fake).start(); client = Client(); ...; daemon.stop(); fake.stop()``.
 """
 
 import atexit
