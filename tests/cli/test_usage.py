@@ -4,7 +4,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cliharness import CliTestCase, main, run_on_empty_bus  # noqa: E402
+from cliharness import IFACE_SERVER, CliTestCase, main, run_on_empty_bus  # noqa: E402
 
 COMMANDS = ['status', 'add-cloud-account', 'add-server', 'add-connection', 'check', 'renew',
             'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'open']
@@ -62,7 +62,7 @@ class TestUsage(CliTestCase):
         self.assertUsage(self.ctl('add-server', 'jira', url, '--pat', '--basic', 'admin'),
                          '--pat', '--basic')
         self.assertUsage(self.ctl('add-server', 'jira', url, '--basic', ''), 'empty')
-        self.assertEqual(self.client.objects(IFACE_SERVER_NAME), {})
+        self.assertEqual(self.client.objects(IFACE_SERVER), {})
 
     def test_renew_needs_consent(self):
         before = self.fake.counters()
@@ -80,7 +80,6 @@ class TestUsage(CliTestCase):
         self.assertCtl(res, 0, 'cmatokenctl ', stream='out')
 
 
-IFACE_SERVER_NAME = 'io.github.cmatoken.Server1'
 
 class TestNoService(CliTestCase):
     """On a bus of its own where the service is not running and cannot be started."""
