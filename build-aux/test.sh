@@ -1,0 +1,46 @@
+#!/bin/sh
+# test.sh: builds cmatoken and runs every test. Installs what is missing first.
+#
+#   1. the plain build (-Werror): every test;
+#   2. an AddressSanitizer + UBSan build: every test;
+#   3. the service's tests again with the daemon under valgrind memcheck.
+#
+# Ends with "N passed, N failed" summed from meson's own summaries; exits
+# non-zero on any failure.
+set -u
+
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+cd "$srcdir"
+
+. "$srcdir/build-aux/setup.sh" "$srcdir/build" || exit 1
+cmt_configure_and_build "$srcdir/build-asan" -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+
+passed=0
+failed=0
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+run() {
+  name=$1; shift
+  echo "== $name: meson test $*"
+  meson test --print-errorlogs "$@" 2>&1 | tee "$logs/$name.log"
+  ok=$(sed -n 's/^Ok:[[:space:]]*\([0-9]*\).*/\1/p' "$logs/$name.log" | tail -1)
+  xf=$(sed -n 's/^Expected Fail:[[:space:]]*\([0-9]*\).*/\1/p' "$logs/$name.log" | tail -1)
+  fl=$(sed -n 's/^Fail:[[:space:]]*\([0-9]*\).*/\1/p' "$logs/$name.log" | tail -1)
+  up=$(sed -n 's/^Unexpected Pass:[[:space:]]*\([0-9]*\).*/\1/p' "$logs/$name.log" | tail -1)
+  to=$(sed -n 's/^Timeout:[[:space:]]*\([0-9]*\).*/\1/p' "$logs/$name.log" | tail -1)
+  if [ -z "$ok" ] && [ -z "$fl" ]; then
+    echo "$name: meson printed no summary" >&2
+    failed=$((failed + 1))
+    return
+  fi
+  passed=$((passed + ${ok:-0} + ${xf:-0}))
+  failed=$((failed + ${fl:-0} + ${up:-0} + ${to:-0}))
+}
+
+run plain -C build --num-processes 2
+run asan -C build-asan --num-processes 2
+run valgrind -C build --setup valgrind --suite service --num-processes 2
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
