@@ -1,0 +1,198 @@
+#!/usr/bin/python3
+# test_gui_e2e.py: the real app under Xvfb through AT-SPI, with the real service, keyring and fake Atlassian
+"""End-to-end tests of the main window (run inside cmt-session; see atspi_harness.py).
+
+Each run saves screenshots of the main pages (connections, cloud accounts,
+servers, preferences, the empty state) in $CMT_SCREENSHOT_DIR or
+BUILDDIR/tests/screenshots.
+"""
+
+import time
+import unittest
+
+import pyatspi
+
+from atspi_harness import App, Display, log, text_of, wait_until
+from cmtharness import DAY, IFACE_CONNECTION, ServiceTestCase, main, now
+
+
+def url_display(url):
+    """What the app shows for a URL (cmt_url_display): host[:port][/path], no scheme."""
+    return url.split('://', 1)[1].rstrip('/')
+
+
+def object_id(path):
+    return path.rsplit('/', 1)[1]
+
+
+def top_of(acc):
+    return acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS).y
+
+
+class GuiTestCase(ServiceTestCase):
+    """A display and a fake per class, one daemon per class (emptied between
+    tests), and the app started by each test."""
+
+    daemon_per_class = True
+    lang = 'C.UTF-8'
+
+    @classmethod
+    def setUpClass(cls):
+        cls.display = Display().start()
+        try:
+            super().setUpClass()
+        except Exception:
+            cls.display.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls.display.stop()
+
+    def setUp(self):
+        super().setUp()
+        self.app = None
+        # Runs before the daemon checks (cleanups run last in, first out).
+        self.addCleanup(self.quit_app)
+
+    def quit_app(self):
+        if self.app is None:
+            return
+        failed = not getattr(self._outcome, 'success', True)
+        if failed:
+            log('app log (%s):\n%s' % (self.app.log_path, self.app.log_text()[-6000:]))
+        self.app.quit()
+        self.assertNoSecrets(self.app.log_text(), 'the app\'s output')
+        self.app = None
+
+    def start_app(self):
+        self.app = App(self.display, lang=self.lang).start()
+        return self.app
+
+    # --- the scenario: a Jira connection expiring in 3 days, a Confluence one valid ---
+
+    def add_two_connections(self):
+        t = now()
+        jira = self.add_connection('jira', 'acme', renewed_at=t - 18 * DAY - 3600)
+        wiki = self.add_connection('wiki', 'acme', renewed_at=t - 2 * DAY)
+        site = url_display(self.fake.site_url('acme'))
+        self.jira_title = '%s → %s' % (url_display(self.fake.server_url('jira')), site)
+        self.wiki_title = '%s → %s' % (url_display(self.fake.server_url('wiki')), site)
+        return jira, wiki
+
+    def valid_until(self, connection):
+        expires = self.client.get_property(connection, IFACE_CONNECTION, 'ExpiresAt')
+        # C locale, this year (the app's "12 December"; another year adds it).
+        when = time.localtime(expires)
+        fmt = '%-d %B' if when.tm_year == time.localtime().tm_year else '%-d %B %Y'
+        return 'Valid until ' + time.strftime(fmt, when)
+
+
+class MainWindowTest(GuiTestCase):
+
+    def test_empty_state(self):
+        app = self.start_app()
+        app.find_text('No Connections Yet')
+        page_button = app.find('push button', 'Add Connection',
+                               match=lambda a: 'Add Connection Add Connection' in (a.name or ''))
+        app.screenshot('empty')
+
+        # "Add Connection" opens the add-connection flow over the window; Escape closes it.
+        main_window = app.window('Cloud Migration Tokens')
+        app.click(page_button)
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window],
+                            10, 'the add-connection dialog')[0]
+        app.screenshot('add-connection')
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+
+    def test_connections_accounts_servers(self):
+        jira, wiki = self.add_two_connections()
+        app = self.start_app()
+
+        # Wording: the product, server → site, the state in words.
+        jira_label = app.find_text(self.jira_title)
+        wiki_label = app.find_text(self.wiki_title)
+        app.find_text('Expires in 3 days')
+        app.find_text(self.valid_until(wiki))
+        self.assertIn('JCMA', app.texts())
+        self.assertIn('CCMA', app.texts())
+        self.assertIn('Cloud account: admin@acme.test', app.texts())
+        # What needs attention comes first.
+        self.assertLess(top_of(jira_label), top_of(wiki_label))
+        # Each row's buttons are named after its server, for screen readers and tests.
+        app.find('push button', 'Renew ' + url_display(self.fake.server_url('jira')))
+        app.find('push button', 'More actions for ' + url_display(self.fake.server_url('wiki')))
+        # Two levels of lifetime: the expiring one has less left.
+        bars = {b.name: b.queryValue().currentValue for b in app.find_all('level bar')}
+        self.assertLess(bars['Time left on ' + url_display(self.fake.server_url('jira'))],
+                        bars['Time left on ' + url_display(self.fake.server_url('wiki'))])
+        app.screenshot('connections')
+
+        # Live: renewed elsewhere (here: marked renewed over D-Bus), the row follows and moves.
+        self.client.mark_renewed(jira, 0)
+        app.find_text(self.valid_until(jira))
+        app.wait_text_gone('Expires in 3 days')
+        wait_until(lambda: top_of(app.find_text(self.wiki_title)) < top_of(app.find_text(self.jira_title)),
+                   10, 'the Confluence connection to move up')
+
+        # The cloud accounts and the servers, by keyboard.
+        app.key('alt+2')
+        app.find_text('admin@acme.test')
+        app.find('push button', 'Check admin@acme.test')
+        app.find('push button', 'Replace the API token of admin@acme.test')
+        app.screenshot('accounts')
+        app.key('alt+3')
+        app.find_text(url_display(self.fake.server_url('jira')))
+        app.find_text(url_display(self.fake.server_url('wiki')))
+        app.find('push button', 'Remove ' + url_display(self.fake.server_url('wiki')))
+        app.screenshot('servers')
+
+        # Preferences (Ctrl+,), both pages; Escape closes.
+        app.key('ctrl+comma')
+        app.find_text('Token lifetime in days')
+        app.screenshot('preferences')
+        app.press('page tab', 'Automatic Renewal')
+        app.find_text(self.jira_title)
+        app.screenshot('preferences-auto-renew')
+        app.key('Escape')
+        app.wait_text_gone('Token lifetime in days')
+        app.key('alt+1')
+        app.find_text(self.jira_title)
+
+    def test_show_connection(self):
+        jira, wiki = self.add_two_connections()
+        # Many connections, so that the one asked for starts out of view.
+        for name in ('jira2', 'oldjira'):
+            self.add_connection(name, 'acme', check=False)
+            self.add_connection(name, 'other', check=False)
+        app = self.start_app()
+        app.find_text(self.jira_title)
+
+        app.activate_action('show-connection', object_id(wiki))
+
+        def selected_titles():
+            items = app.find_all('list item', match=lambda a: a.getState().contains(pyatspi.STATE_SELECTED))
+            return [text_of(label) for item in items for label in app.find_all('label', root=item)]
+        titles = wait_until(selected_titles, 10, 'a selected row')
+        self.assertIn(self.wiki_title, titles)
+        self.assertNotIn(self.jira_title, titles)
+
+        app.activate_action('show-connection', object_id(jira))
+        wait_until(lambda: self.jira_title in selected_titles(), 10, 'the Jira row to be selected')
+
+    def test_show_connection_activates_the_app(self):
+        jira, wiki = self.add_two_connections()
+        # Nothing runs: the action D-Bus-activates the app (as a notification's button does).
+        self.app = App(self.display, lang=self.lang)
+        self.app.activate_action('show-connection', object_id(wiki))
+        self.app.window()
+        self.app.find_text(self.wiki_title)
+        self.app.screenshot('activated')
+
+
+if __name__ == '__main__':
+    main()
