@@ -49,13 +49,7 @@ log_writer (GLogLevelFlags   level,
   stamp = g_date_time_format (now, "%H:%M:%S.%f");
   fprintf (stderr, "cmatokend[%d] %s %.12s: %s\n", (int) getpid (), prefix, stamp, message);
   fflush (stderr);
-
-  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    {
-      /* G_DEBUG=fatal-criticals and friends still work. */
-      if (level & G_LOG_LEVEL_ERROR)
-        G_BREAKPOINT ();
-    }
+  /* GLib itself aborts after fatal messages (G_DEBUG=fatal-criticals too). */
   return G_LOG_WRITER_HANDLED;
 }
 
