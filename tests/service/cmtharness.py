@@ -1009,6 +1009,7 @@ class Keyring:
         self._call(self.PATH, 'org.freedesktop.Secret.Service', 'Lock',
                    GLib.Variant('(ao)', ([self.LOGIN],)))
         assert self.is_locked()
+        self.locked_by_test = True
 
     def unlock(self):
         # gnome-keyring's own interface unlocks without a prompter.
@@ -1018,6 +1019,23 @@ class Keyring:
                                                             self.PASSWORD.encode(),
                                                             'text/plain'))))
         assert not self.is_locked()
+        self.locked_by_test = False
+
+    locked_by_test = False
+
+    def heal(self):
+        """Between tests: if the Secret Service came back locked without a
+        test locking it (gnome-keyring killed from outside and re-activated
+        by the bus), unlock it and say so. Returns True if it had to."""
+        if self.locked_by_test or not self.available():
+            return False
+        self._session = None
+        if not self.is_locked():
+            return False
+        log('WARNING: the session\'s gnome-keyring was restarted by something '
+            'outside the test (and came back locked); unlocking it')
+        self.unlock()
+        return True
 
     def items(self, **attrs):
         """cmatoken's items: [{'path', 'label', 'attributes'}], filtered by @attrs
@@ -1196,6 +1214,7 @@ class ServiceTestCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         Hygiene.take_violations()
+        self.keyring.heal()
         self.fake.reset()
         if not self.daemon_per_class:
             type(self).daemon = self.new_daemon() if self.autostart_daemon else None
