@@ -359,6 +359,10 @@ set_busy (CmtAddConnectionDialog *self,
 {
   const char *page = gtk_stack_get_visible_child_name (self->stack);
 
+  /* Focus leaves the fields before they turn insensitive under it (GTK
+   * warns when a focused text field loses its focus that way). */
+  if (busy)
+    gtk_window_set_focus (GTK_WINDOW (self), NULL);
   self->busy = busy;
   gtk_widget_set_visible (self->spinner, busy);
   gtk_widget_set_sensitive (self->server_box, !busy || g_strcmp0 (page, "server") != 0);

@@ -533,6 +533,18 @@ update_progress (CmtRenewDialog *self)
                   self->progress_step >= 2 ? CMT_RENEW_STEP_ACTIVE : CMT_RENEW_STEP_PENDING);
 }
 
+/* The label changes while the renewal stops; the accessible name follows. */
+static void
+set_cancel_renew_label (CmtRenewDialog *self,
+                        const char     *label,
+                        const char     *accessible_label,
+                        gboolean        sensitive)
+{
+  gtk_button_set_label (self->cancel_renew_button, label);
+  cmt_flows_set_accessible_label (GTK_WIDGET (self->cancel_renew_button), accessible_label);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_renew_button), sensitive);
+}
+
 static void
 fill_progress_page (CmtRenewDialog *self)
 {
@@ -542,8 +554,7 @@ fill_progress_page (CmtRenewDialog *self)
   /* Translators: a step of the renewal; "%1$s" is the server, e.g. jira.example.com. */
   step2 = g_strdup_printf (_("Saving it on %1$s…"), host);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->step2_row), step2);
-  gtk_button_set_label (self->cancel_renew_button, _("_Cancel"));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_renew_button), TRUE);
+  set_cancel_renew_label (self, _("_Cancel"), _("Cancel"), TRUE);
   update_progress (self);
 }
 
@@ -650,7 +661,19 @@ page_default_widget (CmtRenewDialog *self,
   if (g_str_equal (page, "success"))
     return self->done_button;
   if (g_str_equal (page, "error"))
-    return gtk_widget_get_visible (self->error_retry_button) ? self->error_retry_button : NULL;
+    {
+      GtkWidget *actions[] = {
+        self->error_retry_button, self->error_replace_button, self->error_consent_button,
+        self->error_manual_button, self->error_other_account_button,
+      };
+
+      /* The page's main way on; never the selectable message (focus would
+       * select all of its text). */
+      for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+        if (gtk_widget_get_visible (actions[i]))
+          return actions[i];
+      return NULL;
+    }
   /* Enter must not cancel a renewal or claim a manual one by accident. */
   return NULL;
 }
@@ -953,6 +976,11 @@ cmt_renew_dialog_show_error (CmtRenewDialog *self,
   gtk_widget_set_visible (self->error_replace_button, (actions & ACTION_REPLACE) != 0);
   gtk_widget_set_visible (self->error_other_account_button, (actions & ACTION_OTHER) != 0);
   gtk_widget_set_visible (self->error_consent_button, (actions & ACTION_CONSENT) != 0);
+  /* Where the browser is the only way left, it is the way to take. */
+  if (actions == ACTION_MANUAL)
+    gtk_widget_add_css_class (self->error_manual_button, "suggested-action");
+  else
+    gtk_widget_remove_css_class (self->error_manual_button, "suggested-action");
 
   gtk_stack_set_visible_child_name (self->stack, "error");
   on_page_changed (self);
@@ -1027,8 +1055,7 @@ on_cancel_done (GObject      *source,
     return;
   cmt_error_from_dbus (&error);
   /* The renewal goes on: let the admin try again, and say why it failed. */
-  gtk_button_set_label (self->cancel_renew_button, _("_Cancel"));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_renew_button), TRUE);
+  set_cancel_renew_label (self, _("_Cancel"), _("Cancel"), TRUE);
   toast (self, error->message);
 }
 
@@ -1036,8 +1063,7 @@ static void
 on_cancel_renew_clicked (CmtRenewDialog *self)
 {
   /* Translators: shown on the Cancel button while the renewal stops. */
-  gtk_button_set_label (self->cancel_renew_button, _("Cancelling…"));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_renew_button), FALSE);
+  set_cancel_renew_label (self, _("Cancelling…"), _("Cancelling…"), FALSE);
   cmt_connection_call_cancel_renew (self->connection, self->cancellable,
                                     on_cancel_done, g_object_ref (self));
 }
@@ -1150,6 +1176,7 @@ on_use_account_clicked (CmtRenewDialog *self)
   g_variant_builder_add (&options, "{sv}", "check", g_variant_new_boolean (TRUE));
   cmt_account_form_clear_error (self->new_account_form);
   gtk_widget_set_visible (self->use_account_spinner, TRUE);
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->new_account_form), FALSE);
   update_change_account_page (self);
   cmt_flows_call (manager, "AddCloudAccount",
@@ -1203,6 +1230,7 @@ on_replace_clicked (CmtRenewDialog *self)
     return;
   cmt_account_form_clear_error (self->replace_form);
   gtk_widget_set_visible (self->replace_spinner, TRUE);
+  gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->replace_form), FALSE);
   update_replace_page (self);
   cmt_flows_call (account, "ReplaceToken",

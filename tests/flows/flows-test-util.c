@@ -50,7 +50,9 @@ find_by_label (GtkWidget  *root,
   if (showing_only && (!gtk_widget_get_visible (root) || !gtk_widget_get_child_visible (root)))
     return NULL;
 
-  if (gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
+  /* Controls only: a label's text names the label, not a control. */
+  if (!GTK_IS_LABEL (root) &&
+      gtk_test_accessible_has_property (GTK_ACCESSIBLE (root), GTK_ACCESSIBLE_PROPERTY_LABEL))
     {
       mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (root),
                                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label);
@@ -116,4 +118,63 @@ flows_test_type (GtkWidget  *editable,
 {
   gtk_editable_set_text (GTK_EDITABLE (editable), text);
   flows_test_flush ();
+}
+
+/* The flow's page stack: the one that slides. */
+static GtkWidget *
+find_stack (GtkWidget *root)
+{
+  if (GTK_IS_STACK (root) && gtk_stack_get_transition_type (GTK_STACK (root)) != GTK_STACK_TRANSITION_TYPE_NONE)
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_stack (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+transitions_done (gpointer data)
+{
+  GtkWidget *stack = find_stack (data);
+
+  return stack == NULL || !gtk_stack_get_transition_running (GTK_STACK (stack));
+}
+
+void
+flows_test_screenshot (GtkWidget  *window,
+                       const char *name)
+{
+  const char *dir = g_getenv ("CMT_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  int width, height;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+  flows_test_wait_until (transitions_done, window, 5);
+  gtk_test_widget_wait_for_draw (window);
+
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  file = g_strconcat (name, ".png", NULL);
+  path = g_build_filename (dir, file, NULL);
+  if (!gdk_texture_save_to_png (texture, path))
+    g_warning ("Could not save %s", path);
 }

@@ -32,4 +32,9 @@ void       flows_test_click          (GtkWidget  *button);
 void       flows_test_type           (GtkWidget  *editable,
                                       const char *text);
 
+/* Saves what @window shows as DIR/NAME.png when $CMT_SCREENSHOT_DIR is
+ * set (after the page transition settles); does nothing otherwise. */
+void       flows_test_screenshot     (GtkWidget  *window,
+                                      const char *name);
+
 G_END_DECLS
