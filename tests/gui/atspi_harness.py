@@ -113,7 +113,7 @@ def wait_until(predicate, timeout=10, what='a condition', interval=0.1):
             result = predicate()
             if result:
                 return result
-        except GLib.Error as e:  # an accessible that went away while we looked
+        except (GLib.Error, ValueError) as e:  # an accessible that went away while we looked
             last_error = e
         if time.monotonic() > deadline:
             raise AssertionError('timed out after %ss waiting for %s%s' % (
@@ -185,7 +185,7 @@ class Display:
 def _extents(acc):
     try:
         return acc.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
-    except (NotImplementedError, GLib.Error, AttributeError):
+    except (NotImplementedError, GLib.Error, AttributeError, ValueError):
         return None
 
 
@@ -198,14 +198,14 @@ def on_screen(acc):
 def role_of(acc):
     try:
         return acc.getRoleName()
-    except GLib.Error:
+    except (GLib.Error, ValueError):
         return None
 
 
 def name_of(acc):
     try:
         return acc.name
-    except GLib.Error:
+    except (GLib.Error, ValueError):
         return None
 
 
@@ -214,8 +214,25 @@ def text_of(acc):
     try:
         text = acc.queryText()
         return text.getText(0, text.characterCount)
-    except (NotImplementedError, GLib.Error, AttributeError):
+    except (NotImplementedError, GLib.Error, AttributeError, ValueError):
         return name_of(acc)
+
+
+def children_of(acc):
+    """@acc's children; none for an accessible that went away meanwhile."""
+    try:
+        n = acc.get_child_count()
+    except (GLib.Error, ValueError):
+        return []
+    out = []
+    for i in range(max(n, 0)):
+        try:
+            child = acc.get_child_at_index(i)
+        except (GLib.Error, ValueError):
+            continue
+        if child is not None:
+            out.append(child)
+    return out
 
 
 def walk(acc, depth=0, max_depth=60):
@@ -223,11 +240,7 @@ def walk(acc, depth=0, max_depth=60):
     if acc is None or depth > max_depth:
         return
     yield acc
-    try:
-        children = list(acc)
-    except GLib.Error:
-        return
-    for child in children:
+    for child in children_of(acc):
         yield from walk(child, depth + 1, max_depth)
 
 
@@ -242,11 +255,8 @@ def dump(acc, out=sys.stderr, only_on_screen=True):
         print('%s%s "%s" %s' % ('  ' * depth, role_of(a), name_of(a),
                                 '(%d,%d %dx%d)' % (ext.x, ext.y, ext.width, ext.height) if ext else ''),
               file=out)
-        try:
-            for c in a:
-                rec(c, depth + 1)
-        except GLib.Error:
-            pass
+        for c in children_of(a):
+            rec(c, depth + 1)
     rec(acc, 0)
 
 
@@ -363,7 +373,7 @@ class App:
                 except GLib.Error:
                     self._app = None
             desktop = pyatspi.Registry.getDesktop(0)
-            for app in desktop:
+            for app in children_of(desktop):
                 try:
                     if app is not None and app.get_process_id() == self.pid:
                         self._app = app
@@ -377,7 +387,7 @@ class App:
         """The app's windows on screen, in the order the app lists them (the
         main window is a "frame"; AdwWindow dialogs show up as "filler",
         message dialogs as "dialog")."""
-        return [w for w in self.accessible() if w is not None and on_screen(w)]
+        return [w for w in children_of(self.accessible()) if on_screen(w)]
 
     def window(self, title=None, timeout=30):
         """A window of the app, on screen, by title (the first one without)."""
