@@ -67,6 +67,7 @@ static void
 cmt_account_form_init (CmtAccountForm *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_flows_name_icon_buttons (GTK_WIDGET (self->token_row));
 }
 
 GtkWidget *

@@ -1072,6 +1072,7 @@ cmt_add_connection_dialog_init (CmtAddConnectionDialog *self)
   self->history = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   cmt_flows_ensure_style (GTK_WIDGET (self));
+  cmt_flows_name_icon_buttons (GTK_WIDGET (self->secret_row));
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
 }
 

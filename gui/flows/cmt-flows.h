@@ -61,4 +61,9 @@ gboolean    cmt_flows_same_url             (const char *a,
 void        cmt_flows_set_accessible_label (GtkWidget  *widget,
                                             const char *label);
 
+/* Gives the icon-only buttons under @widget that have no accessible name
+ * (libadwaita 1.2's "show text" toggle in a password row) their tooltip as
+ * their name. */
+void        cmt_flows_name_icon_buttons    (GtkWidget  *widget);
+
 G_END_DECLS
