@@ -7,6 +7,8 @@
  *   add       --product P --server-url U --site-url S --email E
  *   add-bad-token  (the same; the API token is refused, then the dialog is cancelled)
  *   renew     --connection PATH [--change-account NAME]
+ *   renew-replace  --connection PATH (Atlassian refuses the stored API token:
+ *                  replace it with the one on stdin, then renew)
  *   manual    --connection PATH
  *   cancel    --connection PATH
  */
@@ -335,6 +337,35 @@ run_renew (GDBusObjectManager *manager)
   return 0;
 }
 
+static int
+run_renew_replace (GDBusObjectManager *manager)
+{
+  PageWait wait = { 0 };
+  GtkWindow *dialog = open_renew (manager, &wait);
+  GtkWidget *form;
+
+  walk_to_consent (dialog, &wait);
+  flows_test_click (control (dialog, "Confirm"));
+  wait_page (&wait, "success|error");
+  g_assert_cmpstr (current_page (&wait), ==, "error");
+  shot (dialog, "error-cloud-auth");
+  g_print ("first-title=%s\n", cmt_renew_dialog_get_error_title (CMT_RENEW_DIALOG (dialog)));
+
+  flows_test_click (control (dialog, "Replace API token"));
+  wait_page (&wait, "replace-token");
+  form = flows_test_child (dialog, CMT_TYPE_RENEW_DIALOG, "replace_form");
+  flows_test_type (flows_test_child (form, CMT_TYPE_ACCOUNT_FORM, "token_row"), secret ("api-token"));
+  shot (dialog, "replace-token");
+  flows_test_click (control (dialog, "Replace token"));
+  wait_page (&wait, "consent");
+  /* The consent given stays given: Confirm renews again at once. */
+  flows_test_click (control (dialog, "Confirm"));
+  wait_page (&wait, "success|error");
+  g_print ("page=%s\n", current_page (&wait));
+  gtk_window_destroy (dialog);
+  return 0;
+}
+
 static gboolean
 step_active (gpointer data)
 {
@@ -416,6 +447,8 @@ main (int   argc,
     status = run_add_bad_token (manager);
   else if (g_str_equal (command, "renew"))
     status = run_renew (manager);
+  else if (g_str_equal (command, "renew-replace"))
+    status = run_renew_replace (manager);
   else if (g_str_equal (command, "cancel"))
     status = run_cancel (manager);
   else if (g_str_equal (command, "manual"))

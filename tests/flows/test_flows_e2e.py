@@ -103,6 +103,21 @@ class FlowsE2E(ServiceTestCase):
         self.assertNear(props['RenewedAt'], before, slack=scaled(120))
         self.assertEqual([h['email'] for h in self.fake.holds('wiki')], ['admin@acme.test'])
 
+    def test_refused_api_token_replaced_then_renewed(self):
+        user = self.sc.user('acme')
+        account = self.client.add_cloud_account(user['email'], self.fake.site_url('acme'),
+                                                'ATATT-revoked-long-ago', 0, check=False)
+        server = self.add_server('jira')
+        conn = self.client.add_connection(server, account, self.fake.site_url('acme'), check=False)
+
+        out = self.drive('renew-replace', shots='jcma', connection=conn,
+                         secrets={'api-token': user['api_token']})
+
+        self.assertEqual(out['first-title'], 'Atlassian Refused the API Token')
+        self.assertEqual(out['page'], 'success', out)
+        self.assertEqual(self.connection(conn)['CloudAccount'], account)
+        self.assertEqual([h['email'] for h in self.fake.holds('jira')], [user['email']])
+
     def test_manual_renewal(self):
         conn = self.add_connection('jira', 'acme')
         before = time.time()
