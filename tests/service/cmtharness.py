@@ -1022,14 +1022,23 @@ class Keyring:
         self.locked_by_test = False
 
     locked_by_test = False
+    unavailable_by_test = False
 
     def heal(self):
         """Between tests: if the Secret Service came back locked without a
         test locking it (gnome-keyring killed from outside and re-activated
         by the bus), unlock it and say so. Returns True if it had to."""
-        if self.locked_by_test or not self.available():
+        if self.locked_by_test or self.unavailable_by_test:
             return False
         self._session = None
+        if not self.available():
+            # Gone: let the bus start it again now, as the daemon's next call would.
+            with contextlib.suppress(GLib.Error):
+                self.client.bus.call_sync(self.SERVICE, self.PATH, 'org.freedesktop.DBus.Peer',
+                                          'Ping', None, None, Gio.DBusCallFlags.NONE,
+                                          int(scaled(20) * 1000), None)
+            if not self.available():
+                return False
         if not self.is_locked():
             return False
         log('WARNING: the session\'s gnome-keyring was restarted by something '
@@ -1111,6 +1120,7 @@ class Keyring:
         os.kill(pid, signal.SIGTERM)
         self.client.wait_until(lambda: not self.available(), 10, 'gnome-keyring to stop')
         self._session = None
+        self.unavailable_by_test = True
 
     def make_available(self):
         """Starts gnome-keyring again, unlocked; its keyring file (in the
@@ -1127,6 +1137,7 @@ class Keyring:
         Keyring._children.append(proc)
         self.client.wait_until(self.available, 20, 'gnome-keyring to be back')
         self._session = None
+        self.unavailable_by_test = False
 
     _children = []
 
