@@ -714,6 +714,10 @@ on_page_changed (CmtRenewDialog *self)
     focus = self->renewed_button;
   if (focus != NULL && gtk_widget_get_sensitive (focus))
     gtk_widget_grab_focus (focus);
+  /* The stack focuses the first focusable widget of the new page, which may
+   * be the (selectable) message: selected all, it would look highlighted. */
+  if (g_str_equal (page, "error"))
+    gtk_label_select_region (self->error_message_label, 0, 0);
 }
 
 static void
