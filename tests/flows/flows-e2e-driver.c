@@ -122,11 +122,15 @@ wait_page (PageWait   *wait,
     g_error ("Waited for page %s; still on %s", page, current_page (wait));
 }
 
+/* The control a user would pick by @label, in the user's language. */
 static GtkWidget *
 control (gpointer    dialog,
          const char *label)
 {
-  GtkWidget *widget = flows_test_find_by_label (GTK_WIDGET (dialog), label);
+  GtkWidget *widget;
+
+  label = g_dgettext (GETTEXT_PACKAGE, label);
+  widget = flows_test_find_by_label (GTK_WIDGET (dialog), label);
 
   if (widget == NULL)
     g_error ("No control named “%s” shows", label);
@@ -160,7 +164,7 @@ fill_add_dialog (GtkWindow *dialog,
   wait_page (wait, "server");
 
   /* Offered only when a server of the product is stored already. */
-  if (flows_test_find_by_label (GTK_WIDGET (dialog), "Add a new server") != NULL)
+  if (flows_test_find_by_label (GTK_WIDGET (dialog), _("Add a new server")) != NULL)
     gtk_check_button_set_active (GTK_CHECK_BUTTON (control (dialog, "Add a new server")), TRUE);
   flows_test_type (add_child (dialog, "url_row"), opt_server_url);
   flows_test_type (add_child (dialog, "secret_row"), secret ("pat"));
@@ -171,7 +175,7 @@ fill_add_dialog (GtkWindow *dialog,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (add_child (dialog, "secret_row"))), ==, "");
 
   flows_test_type (add_child (dialog, "site_row"), opt_site_url);
-  if (flows_test_find_by_label (GTK_WIDGET (dialog), "Add a new account") != NULL)
+  if (flows_test_find_by_label (GTK_WIDGET (dialog), _("Add a new account")) != NULL)
     gtk_check_button_set_active (GTK_CHECK_BUTTON (control (dialog, "Add a new account")), TRUE);
   form = add_child (dialog, "account_form");
   flows_test_type (flows_test_child (form, CMT_TYPE_ACCOUNT_FORM, "email_row"), opt_email);
@@ -326,6 +330,7 @@ run_renew (GDBusObjectManager *manager)
   shot (dialog, current_page (&wait));
 
   g_print ("page=%s\n", current_page (&wait));
+  g_print ("window-title=%s\n", gtk_window_get_title (dialog));
   g_print ("saw-create-token=%d\n", wait.saw_step[1]);
   g_print ("saw-save-token=%d\n", wait.saw_step[2]);
   if (g_str_equal (current_page (&wait), "error"))
@@ -424,6 +429,12 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  /* The build tree's catalogues: the controls are found by their names in
+   * the user's language (LANGUAGE=ja finds 次へ for Next). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CMT_LOCALEDIR") != NULL ? g_getenv ("CMT_LOCALEDIR")
+                                                                      : LOCALEDIR_BUILD);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 2)
