@@ -53,21 +53,22 @@ on_connection_notify (CmtAutoRenewRow *self,
   refresh (self);
 }
 
+/* @error is the caller's: cmt_error_from_dbus() may replace it. */
 static void
-show_error (CmtAutoRenewRow *self,
-            GError          *error)
+show_error (CmtAutoRenewRow  *self,
+            GError          **error)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
 
-  cmt_error_from_dbus (&error);
+  cmt_error_from_dbus (error);
   if (ADW_IS_PREFERENCES_WINDOW (root))
     {
-      AdwToast *toast = adw_toast_new (error->message);
+      AdwToast *toast = adw_toast_new ((*error)->message);
       adw_toast_set_timeout (toast, 10);
       adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root), toast);
     }
   else
-    g_warning ("%s", error->message);
+    g_warning ("%s", (*error)->message);
 }
 
 static void
@@ -82,7 +83,7 @@ set_auto_renew_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      show_error (self, error);
+      show_error (self, &error);
     }
   sync_switch (self);
 }

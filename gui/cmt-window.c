@@ -689,28 +689,29 @@ call_data_new (CmtWindow  *self,
   return data;
 }
 
+/* @error is the caller's: cmt_error_from_dbus() may replace it. */
 static void
-call_finished (CallData *data,
-               GError   *error)
+call_finished (CallData  *data,
+               GError   **error)
 {
-  if (error == NULL)
+  if (*error == NULL)
     {
       cmt_window_add_toast (data->window, data->done_message);
       return;
     }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  cmt_error_from_dbus (&error);
+  cmt_error_from_dbus (error);
   if (data->error_heading != NULL)
     {
       GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (data->window),
-                                                  data->error_heading, error->message);
+                                                  data->error_heading, (*error)->message);
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
     }
   else
-    cmt_window_add_toast (data->window, error->message);
+    cmt_window_add_toast (data->window, (*error)->message);
 }
 
 static void
@@ -722,7 +723,7 @@ mark_renewed_done (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   cmt_connection_call_mark_renewed_finish (CMT_CONNECTION (source), result, &error);
-  call_finished (data, error);
+  call_finished (data, &error);
 }
 
 static void
@@ -822,7 +823,7 @@ remove_done (GObject      *source,
     cmt_cloud_account_call_remove_finish (CMT_CLOUD_ACCOUNT (source), result, &error);
   else
     cmt_server_call_remove_finish (CMT_SERVER (source), result, &error);
-  call_finished (data, error);
+  call_finished (data, &error);
 }
 
 static void

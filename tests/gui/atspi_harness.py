@@ -271,6 +271,8 @@ class App:
             'DISPLAY': display.name,
             'GDK_BACKEND': 'x11',
             'GTK_A11Y': 'atspi',
+            # No GL under Xvfb: cairo draws the same, and sanitizer runs stay clean.
+            'GDK_DEBUG': 'gl-disable',
             'NO_AT_BRIDGE': '0',
             'GSETTINGS_BACKEND': os.environ.get('GSETTINGS_BACKEND', 'keyfile'),
             'CMT_LOCALEDIR': os.path.join(builddir(), 'po'),

@@ -5,6 +5,7 @@
 #include "cmt-auto-renew-row.h"
 #include "cmt-connection-row.h"
 #include "cmt-connection-sorter.h"
+#include "cmt-credential-dialog.h"
 #include "cmt-credential-row.h"
 #include "cmt-dbus.h"
 #include "cmt-object-model.h"
@@ -769,6 +770,134 @@ test_window_row_actions (Fixture *fx, gconstpointer data)
   standard_clear (&st);
 }
 
+static gboolean
+handle_replace_token (CmtCloudAccount *account, GDBusMethodInvocation *invocation,
+                      const char *api_token, gint64 expires_at, gpointer user_data)
+{
+  if (g_str_equal (api_token, "wrong"))
+    g_dbus_method_invocation_return_dbus_error (invocation, "io.github.cmatoken.Error.CloudAuthFailed",
+                                                "Atlassian refused the API token. Create a new one and try again.");
+  else
+    cmt_cloud_account_complete_replace_token (account, invocation);
+  return TRUE;
+}
+
+static gboolean
+handle_account_remove (CmtCloudAccount *account, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  g_dbus_method_invocation_return_dbus_error (invocation, "io.github.cmatoken.Error.InUse",
+                                              "A connection renews with this account. Remove the connection first.");
+  return TRUE;
+}
+
+static gboolean
+handle_account_check (CmtCloudAccount *account, GDBusMethodInvocation *invocation, gpointer user_data)
+{
+  cmt_cloud_account_complete_check (account, invocation);
+  return TRUE;
+}
+
+static GtkWidget *
+find_widget_named (GtkWidget *widget, GType type, const char *title)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type) &&
+      (title == NULL || (ADW_IS_PREFERENCES_ROW (widget) &&
+                         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0)))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget_named (child, type, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_label (GtkWidget *widget, gboolean (*accept) (const char *))
+{
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) && accept (gtk_label_get_label (GTK_LABEL (widget))))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_label (child, accept);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_refusal (const char *text)
+{
+  return g_strcmp0 (text, "Atlassian refused the API token. Create a new one and try again.") == 0;
+}
+
+static void
+test_credential_actions (Fixture *fx, gconstpointer data)
+{
+  Standard st = { 0 };
+  CmtWindow *window;
+  GtkWindow *dialog;
+  GtkWidget *secret;
+  AdwMessageDialog *message;
+  CmtCredentialRow *row;
+
+  standard_add (fx, &st);
+  g_signal_connect (st.admin, "g-authorize-method", G_CALLBACK (record_call), fx);
+  g_signal_connect (st.admin, "handle-replace-token", G_CALLBACK (handle_replace_token), NULL);
+  g_signal_connect (st.admin, "handle-remove", G_CALLBACK (handle_account_remove), NULL);
+  g_signal_connect (st.admin, "handle-check", G_CALLBACK (handle_account_check), NULL);
+  window = window_new (fx);
+
+  /* Replace: a refused token shows the service's message in the dialog, which stays open. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "main.replace-credential", "s", ROOT "/CloudAccounts/admin");
+  WAIT_FOR (find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG) != NULL);
+  dialog = find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG);
+  g_assert_cmpstr (gtk_window_get_title (dialog), ==, "Replace API Token");
+  secret = find_widget_named (GTK_WIDGET (dialog), ADW_TYPE_PASSWORD_ENTRY_ROW, "API token");
+  g_assert_nonnull (secret);
+  gtk_editable_set_text (GTK_EDITABLE (secret), "wrong");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.replace", NULL);
+  WAIT_FOR (find_label (GTK_WIDGET (dialog), is_refusal) != NULL);
+  g_assert_cmpuint (fx->calls->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 0), ==, "ReplaceToken ('wrong', 0)");
+
+  /* A good one closes the dialog. */
+  gtk_editable_set_text (GTK_EDITABLE (secret), "ATATT-new");
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.replace", NULL);
+  WAIT_FOR (find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG) == NULL);
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 1), ==, "ReplaceToken ('ATATT-new', 0)");
+
+  /* Remove: confirmed, refused with InUse: a message says why. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "main.remove-credential", "s", ROOT "/CloudAccounts/admin");
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  message = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (message), ==, "Remove Cloud Account?");
+  adw_message_dialog_response (message, "remove");
+  gtk_window_close (GTK_WINDOW (message));
+  WAIT_FOR (find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL &&
+            g_strcmp0 (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG))),
+                       "The Cloud Account Was Not Removed") == 0);
+  message = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_body (message), ==,
+                   "A connection renews with this account. Remove the connection first.");
+  gtk_window_close (GTK_WINDOW (message));
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 2), ==, "Remove ()");
+
+  /* Check, from the account's row. */
+  row = CMT_CREDENTIAL_ROW (find_widget_named (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW, NULL));
+  g_assert_nonnull (row);
+  gtk_widget_activate_action (GTK_WIDGET (row), "row.check", NULL);
+  WAIT_FOR (fx->calls->len == 4);
+  g_assert_cmpstr (g_ptr_array_index (fx->calls, 3), ==, "Check ()");
+
+  window_destroy (window);
+  standard_clear (&st);
+}
+
 /* --- preferences and consent --- */
 
 static GtkWindow *
@@ -929,6 +1058,7 @@ main (int argc, char *argv[])
   ADD ("/gui/window/list", test_window_list);
   ADD ("/gui/window/many", test_window_many);
   ADD ("/gui/window/row-actions", test_window_row_actions);
+  ADD ("/gui/window/credential-actions", test_credential_actions);
   ADD ("/gui/preferences/consent", test_preferences_consent);
 #undef ADD
 

@@ -65,7 +65,10 @@ class GuiTestCase(ServiceTestCase):
         if failed:
             log('app log (%s):\n%s' % (self.app.log_path, self.app.log_text()[-6000:]))
         self.app.quit()
-        self.assertNoSecrets(self.app.log_text(), 'the app\'s output')
+        output = self.app.log_text()
+        self.assertNoSecrets(output, 'the app\'s output')
+        for problem in ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:', '-CRITICAL **'):
+            self.assertNotIn(problem, output, 'the app\'s output:\n' + output[-4000:])
         self.app = None
 
     def start_app(self):
