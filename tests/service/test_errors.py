@@ -171,8 +171,17 @@ class TestServerAuth(ErrorCase):
         conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'), check=False)
         self.renewal_fails(conn, 'ServerAuthFailed')
         self.assertTrue(self.client.props(conn)['AttentionNeeded'])
+        # Checking the server finds its credential invalid.
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.check(srv)
+        p = self.client.props(srv)
+        self.assertEqual((p['Status'], p['AttentionNeeded']), ('invalid', True))
+        self.assertNotEqual(p['LastError'], '')
         # The fix: a new secret, after which renewal works.
         self.client.replace_secret(srv, 'pat', '', self.sc.pat('jira'))
+        p = self.client.props(srv)
+        self.assertEqual((p['Status'], p['AttentionNeeded'], p['LastError']),
+                         ('valid', False, ''))
         self.client.renew(conn)
         self.assertEqual(len(self.fake.holds('jira')), 1)
 

@@ -243,6 +243,23 @@ class TestRenew(RenewCase):
                           e)
         self.assertUnchanged(before)
 
+    def test_answers_while_a_request_is_stalled(self):
+        """The HTTP requests run off the main loop: while one hangs, every
+        other call is answered (before the stalled renewal ends)."""
+        conn = self.add_connection('jira', 'acme')
+        other = self.add_connection('wiki', 'acme')
+        self.fake.add_fault({'endpoint': 'token', 'delay_ms': int(3000 * min(scaled(1), 3)),
+                             'count': 1})
+        pending = self.client.renew_async(conn)
+        self.client.wait_for_property(conn, IFACE_CONNECTION, 'Renewing', True, 10)
+        self.client.managed_objects()
+        self.client.mark_renewed(other, 0)
+        self.client.check(self.client.props(other)['Server'])
+        self.client.iterate()
+        self.assertFalse(pending.done, 'the calls were answered only after the stalled request')
+        self.client.wait_pending(pending, 30)
+        self.assertIsNone(pending.error)
+
     def test_renew_step_goes_to_save_token(self):
         conn = self.add_connection('jira', 'acme')
         self.fake.add_fault({'endpoint': 'save', 'delay_ms': 1500, 'count': 1})
