@@ -72,16 +72,47 @@ cmt_flows_server_page_url (const char *product,
 }
 
 static void
+on_open_failed_response (AdwMessageDialog *dialog,
+                         const char       *response,
+                         gpointer          data)
+{
+  const char *uri = g_object_get_data (G_OBJECT (dialog), "cmt-uri");
+
+  if (g_strcmp0 (response, "copy") == 0 && uri != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (dialog)), uri);
+}
+
+static void
 open_uri_done (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
 {
+  g_autofree char *uri = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
 
-  /* Nothing to show the admin beyond the browser not opening; the page
-   * shows the address next to the button for exactly that case. */
-  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error))
-    g_warning ("Could not open the browser: %s", error->message);
+  if (gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error))
+    return;
+
+  g_warning ("Could not open %s in the browser: %s", uri, error->message);
+  if (source == NULL || !gtk_widget_get_visible (GTK_WIDGET (source)))
+    return;
+  /* No browser (or no portal): the admin can still open the page by hand. */
+  /* Translators: "%1$s" is a web address. */
+  body = g_strdup_printf (_("Open this address in a browser yourself:\n%1$s"), uri);
+  dialog = adw_message_dialog_new (GTK_WINDOW (source), _("Could Not Open the Browser"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "copy", _("_Copy Address"),
+                                    "close", _("_Close"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "copy",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "copy");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  g_object_set_data_full (G_OBJECT (dialog), "cmt-uri", g_steal_pointer (&uri), g_free);
+  g_signal_connect (dialog, "response", G_CALLBACK (on_open_failed_response), NULL);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 void
@@ -91,7 +122,7 @@ cmt_flows_open_uri (GtkWidget  *widget,
   GtkRoot *root = gtk_widget_get_root (widget);
 
   gtk_show_uri_full (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, uri,
-                     GDK_CURRENT_TIME, NULL, open_uri_done, NULL);
+                     GDK_CURRENT_TIME, NULL, open_uri_done, g_strdup (uri));
 }
 
 void

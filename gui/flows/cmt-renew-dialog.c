@@ -600,7 +600,7 @@ fill_manual_page (CmtRenewDialog *self)
       gtk_widget_add_css_class (number, "cmt-step-number");
       gtk_widget_set_valign (number, GTK_ALIGN_CENTER);
       gtk_accessible_update_state (GTK_ACCESSIBLE (number),
-                                      GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
+                                   GTK_ACCESSIBLE_STATE_HIDDEN, TRUE, -1);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), number);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), TRUE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), steps[i]);

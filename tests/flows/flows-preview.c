@@ -3,6 +3,7 @@
 #include <locale.h>
 
 #include "cmt-error.h"
+#include "cmt-flows.h"
 #include "cmt-add-connection-dialog-private.h"
 #include "cmt-renew-dialog-private.h"
 #include "flows-fixture.h"
@@ -12,12 +13,14 @@ static char *opt_product = NULL;
 static char *opt_page = NULL;
 static char *opt_error = NULL;
 static gboolean opt_dark = FALSE;
+static char *opt_open = NULL;
 
 static GOptionEntry entries[] = {
   { "dialog", 0, 0, G_OPTION_ARG_STRING, &opt_dialog, "renew (default) or add", "DIALOG" },
   { "product", 0, 0, G_OPTION_ARG_STRING, &opt_product, "jira or confluence", "PRODUCT" },
   { "page", 0, 0, G_OPTION_ARG_STRING, &opt_page, "the page to show", "PAGE" },
   { "error", 0, 0, G_OPTION_ARG_STRING, &opt_error, "show the error page for this error name", "NAME" },
+  { "open", 0, 0, G_OPTION_ARG_STRING, &opt_open, "open this address as the flows do (to see what happens without a browser)", "URI" },
   { "dark", 0, 0, G_OPTION_ARG_NONE, &opt_dark, "dark style", NULL },
   { NULL }
 };
@@ -89,6 +92,8 @@ show:
   loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (window, "destroy", G_CALLBACK (on_destroy), loop);
   gtk_window_present (window);
+  if (opt_open != NULL)
+    cmt_flows_open_uri (GTK_WIDGET (window), opt_open);
   g_main_loop_run (loop);
   return 0;
 }
