@@ -9,8 +9,8 @@
 # cores; --quick (small N, 2 runs) takes about one. Run it on a quiet machine:
 # everything else running competes for the same cores.
 #
-# Like test.sh it sources setup.sh (the project's packages, locales, build),
-# in its own build directory build-bench with the project's default build type
+# Like test.sh it uses setup.sh (the project's packages, locales, build),
+# with its own build directory build-bench with the project's default build type
 # (debugoptimized, no sanitizers: what users get). On top of that it installs
 # with apt-get what only the benchmark needs: gnome-online-accounts, for
 # goa-daemon, the anchor; deliberately not in debian-packages.txt, which
@@ -22,7 +22,12 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 cd "$srcdir"
 builddir="$srcdir/build-bench"
 
-. "$srcdir/build-aux/setup.sh" "$builddir" -Dbuildtype=debugoptimized -Db_sanitize=none
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Run, not sourced: dash's "." passes no arguments, and setup.sh needs ours.
+sh "$srcdir/build-aux/setup.sh" "$builddir" -Dbuildtype=debugoptimized -Db_sanitize=none
 
 bench_missing=""
 for p in gnome-online-accounts curl xvfb; do
