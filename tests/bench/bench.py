@@ -1112,7 +1112,8 @@ def machine_info(world, cfg, args):
             buildtype += ' + sanitize=%s' % opts['b_sanitize']
     except (OSError, ValueError, KeyError):
         pass
-    commit = cmd('git', '-C', world.srcdir, 'rev-parse', '--short', 'HEAD')
+    commit = os.environ.get('CMT_BENCH_COMMIT') or cmd('git', '-C', world.srcdir, 'rev-parse',
+                                                       '--short', 'HEAD')
     return {
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         'cpu': model, 'cores': os.cpu_count(), 'memory_mb': mem_kb // 1024,
