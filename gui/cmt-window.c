@@ -112,6 +112,7 @@ update_keyring (CmtWindow *self)
 {
   const char *state = self->manager_iface != NULL
                       ? cmt_manager_get_keyring_state (self->manager_iface) : NULL;
+  gboolean shown = FALSE;
 
   if (g_strcmp0 (state, "locked") == 0)
     {
@@ -121,7 +122,7 @@ update_keyring (CmtWindow *self)
                              "and cannot check or renew anything while it is locked. Unlock the "
                              "“Login” keyring, for example with the Passwords and Keys app, or by "
                              "logging out and in again."));
-      gtk_revealer_set_reveal_child (self->keyring_revealer, TRUE);
+      shown = TRUE;
     }
   else if (g_strcmp0 (state, "unavailable") == 0)
     {
@@ -130,10 +131,12 @@ update_keyring (CmtWindow *self)
                            _("The service keeps API tokens and server credentials in a keyring "
                              "(the Secret Service), but none answered. Install and start "
                              "GNOME Keyring or another Secret Service, then reopen the app."));
-      gtk_revealer_set_reveal_child (self->keyring_revealer, TRUE);
+      shown = TRUE;
     }
-  else
-    gtk_revealer_set_reveal_child (self->keyring_revealer, FALSE);
+
+  /* Hidden for real, not only slid away: screen readers must not read it. */
+  gtk_widget_set_visible (GTK_WIDGET (self->keyring_revealer), shown);
+  gtk_revealer_set_reveal_child (self->keyring_revealer, shown);
 }
 
 static void

@@ -190,9 +190,12 @@ def _extents(acc):
 
 
 def on_screen(acc):
-    """GTK 4.8 never sets SHOWING: a widget that is not mapped has empty extents."""
+    """GTK 4.8 never sets SHOWING: a widget that is not mapped has empty
+    extents, and one scrolled or slid out of its window lies at negative
+    coordinates."""
     ext = _extents(acc)
-    return ext is not None and ext.width > 0 and ext.height > 0
+    return (ext is not None and ext.width > 0 and ext.height > 0
+            and ext.x + ext.width > 0 and ext.y + ext.height > 0)
 
 
 def role_of(acc):

@@ -187,6 +187,28 @@ class MainWindowTest(GuiTestCase):
         app.activate_action('show-connection', object_id(jira))
         wait_until(lambda: self.jira_title in selected_titles(), 10, 'the Jira row to be selected')
 
+    def test_keyring_locked(self):
+        jira, wiki = self.add_two_connections()
+        account = self.find_account('acme')
+        app = self.start_app()
+        app.find_text(self.jira_title)
+        self.assertFalse(app.find_all('label', None, match=lambda a: text_of(a) == 'The keyring is locked'))
+
+        # The service finds the keyring locked when it next needs a secret.
+        self.keyring.lock()
+        self.addCleanup(self.keyring.unlock)
+        with self.assertRaisesDBus('KeyringLocked'):
+            self.client.check(account)
+        app.find_text('The keyring is locked')
+        app.screenshot('keyring-locked')
+
+        # Unlocked again: the warning goes once the service sees it.
+        self.keyring.unlock()
+        self.client.check(account)
+        self.client.wait_until(lambda: self.client.manager('KeyringState') == 'unlocked', 10,
+                               'the service to see the keyring unlocked')
+        app.wait_text_gone('The keyring is locked')
+
     def test_show_connection_activates_the_app(self):
         jira, wiki = self.add_two_connections()
         # Nothing runs: the action D-Bus-activates the app (as a notification's button does).
