@@ -218,6 +218,15 @@ cmtd_clock_now (CmtdClock *self)
 }
 
 void
+cmtd_clock_wake_all (CmtdClock *self)
+{
+  g_return_if_fail (!self->dispatching);
+
+  dispatch (self, TRUE);
+  arm (self);
+}
+
+void
 cmtd_clock_cancel (CmtdClock       *self,
                    CmtdClockWatch **watch)
 {

@@ -32,6 +32,10 @@ void       cmtd_clock_schedule       (CmtdClock       *self,
 void       cmtd_clock_cancel         (CmtdClock       *self,
                                       CmtdClockWatch **watch);
 
+/* Calls every scheduled function now, as after a clock change: for a
+ * resume that the kernel did not report (logind's PrepareForSleep). */
+void       cmtd_clock_wake_all       (CmtdClock       *self);
+
 /* For tests and logs: how many deadlines are waiting, and the next one (0 if none). */
 guint      cmtd_clock_get_n_pending  (CmtdClock       *self);
 gint64     cmtd_clock_get_next       (CmtdClock       *self);

@@ -7,6 +7,7 @@
 #include "cmtd-connection.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
+#include "cmtd-util.h"
 
 typedef enum {
   RENEW_IDLE,
@@ -36,6 +37,14 @@ struct _CmtdConnection
   GPtrArray           *renew_waiters;   /* GDBusMethodInvocation, all get the one result */
   CmtdCloudAccount    *renew_account;
   char                *auth_token;      /* the 5-minute token: wiped, never stored */
+  gboolean             renew_automatic; /* the renewal in flight was started by the clock */
+
+  /* Automatic renewal. In memory only: after a restart each connection is
+   * simply evaluated again. */
+  guint                auto_failures;     /* transient failures in a row */
+  gint64               auto_retry_at;     /* the next attempt after one; 0: none */
+  gboolean             auto_blocked;      /* failed in a way only the admin can fix */
+  gboolean             auto_keyring_wait; /* met a locked or missing keyring */
 };
 
 G_DEFINE_FINAL_TYPE (CmtdConnection, cmtd_connection, G_TYPE_OBJECT)
@@ -52,12 +61,81 @@ group_name (CmtdConnection *self)
   return g_strdup_printf ("%s %s", CMTD_STORE_GROUP_CONNECTION, self->id);
 }
 
+static void renew_start (CmtdConnection        *self,
+                         CmtdCloudAccount      *account,
+                         GDBusMethodInvocation *invocation,
+                         gboolean               automatic);
+
+/* ---- automatic renewal: when ---- */
+
+/*
+ * An auto-renewing connection's next attempt shares the one clock entry
+ * with its next status change: the earlier of the two is scheduled.
+ * Returns 0 when no attempt is due at all.
+ */
+static gint64
+auto_renew_at (CmtdConnection *self,
+               gint64          renewed_at)
+{
+  gint64 lifetime = cmtd_daemon_get_lifetime (self->daemon);
+
+  if (!cmt_connection_get_auto_renew (self->iface) || self->removed || self->auto_blocked ||
+      self->renew_state != RENEW_IDLE || !cmtd_daemon_may_auto_renew (self->daemon))
+    return 0;
+  if (self->auto_retry_at > 0)
+    return self->auto_retry_at;
+  /* Never renewed (or not known when): at once. */
+  if (renewed_at <= 0)
+    return 1;
+  /* Not before half a lifetime has passed: with a lifetime set shorter than
+   * the lead, every renewal would otherwise be due again at once. */
+  return MAX (renewed_at + lifetime - cmtd_daemon_get_auto_renew_before (self->daemon),
+              renewed_at + lifetime / 2);
+}
+
+static void
+auto_reset (CmtdConnection *self)
+{
+  self->auto_failures = 0;
+  self->auto_retry_at = 0;
+  self->auto_blocked = FALSE;
+  self->auto_keyring_wait = FALSE;
+}
+
+/* After a transient failure: 1, 2, 4 … times the base, at most an hour. */
+static gint64
+auto_backoff (CmtdConnection *self)
+{
+  gint64 base = cmtd_daemon_get_backoff_base (self->daemon);
+  gint64 delay = base;
+
+  self->auto_failures++;
+  for (guint i = 1; i < self->auto_failures && delay < CMTD_BACKOFF_MAX_SECONDS; i++)
+    delay *= 2;
+  delay = MIN (delay, MAX (CMTD_BACKOFF_MAX_SECONDS, base));
+  self->auto_retry_at = cmtd_daemon_now (self->daemon) + delay;
+  return delay;
+}
+
 /* ---- status ---- */
 
 static void
 on_clock (gpointer data)
 {
-  cmtd_connection_refresh (CMTD_CONNECTION (data));
+  CmtdConnection *self = CMTD_CONNECTION (data);
+  gint64 due;
+
+  cmtd_connection_refresh (self);
+  due = auto_renew_at (self, cmt_connection_get_renewed_at (self->iface));
+  if (due > 0 && due <= cmtd_daemon_now (self->daemon))
+    {
+      g_message ("Connection %s: renewing automatically%s", self->id,
+                 self->auto_failures > 0 ? " (trying again)" : "");
+      self->auto_retry_at = 0;
+      /* With the consent recorded by SetAutoRenew. */
+      renew_start (self, self->account, NULL, TRUE);
+      cmtd_connection_refresh (self);
+    }
 }
 
 void
@@ -67,9 +145,11 @@ cmtd_connection_refresh (CmtdConnection *self)
   gint64 warn = cmtd_daemon_get_warn_before (self->daemon);
   gint64 renewed_at = cmt_connection_get_renewed_at (self->iface);
   gint64 expires_at = renewed_at > 0 ? renewed_at + cmtd_daemon_get_lifetime (self->daemon) : 0;
+  gint64 old_expires_at = cmt_connection_get_expires_at (self->iface);
   CmtStatus old_status = cmt_status_from_string (cmt_connection_get_status (self->iface));
   gboolean old_attention = cmt_connection_get_attention_needed (self->iface);
   CmtStatus status = cmt_expiry_status (expires_at, warn, now);
+  gint64 next, auto_at;
   gboolean attention;
 
   if (self->removed)
@@ -85,10 +165,14 @@ cmtd_connection_refresh (CmtdConnection *self)
   cmt_connection_set_expires_at (self->iface, expires_at);
   cmt_connection_set_status (self->iface, cmt_status_to_string (status));
   cmt_connection_set_attention_needed (self->iface, attention);
-  cmtd_clock_schedule (cmtd_daemon_get_clock (self->daemon), &self->watch,
-                       cmt_expiry_next_change (expires_at, warn, now), on_clock, self);
+  next = cmt_expiry_next_change (expires_at, warn, now);
+  auto_at = auto_renew_at (self, renewed_at);
+  if (auto_at > 0 && (next <= 0 || auto_at < next))
+    next = auto_at;
+  cmtd_clock_schedule (cmtd_daemon_get_clock (self->daemon), &self->watch, next, on_clock, self);
 
-  if (status != old_status || attention != old_attention)
+  /* A new expiry date is news too: an announcement shows the date. */
+  if (status != old_status || attention != old_attention || expires_at != old_expires_at)
     {
       g_debug ("Connection %s: %s → %s%s", self->id,
                cmt_status_to_string (old_status), cmt_status_to_string (status),
@@ -182,9 +266,12 @@ renew_finish (CmtdConnection *self,
   g_autoptr(GError) owned_error = error;
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->renew_waiters);
   g_autoptr(CmtdCloudAccount) renew_account = g_steal_pointer (&self->renew_account);
+  gboolean automatic = self->renew_automatic;
+  gboolean stopped = FALSE;
   RenewReply *reply;
 
   g_assert (self->renew_state != RENEW_IDLE);
+  self->renew_automatic = FALSE;
 
   if (self->renew_state == RENEW_RUNNING)
     cmtd_daemon_release_renewal_slot (self->daemon);
@@ -206,10 +293,17 @@ renew_finish (CmtdConnection *self,
       cmt_connection_set_renewed_at (self->iface, cmtd_daemon_now (self->daemon));
       cmt_connection_set_last_error (self->iface, "");
       self->last_error_code = -1;
+      auto_reset (self);
+      if (automatic)
+        g_message ("Connection %s renewed automatically", self->id);
     }
   else if (g_error_matches (owned_error, CMT_ERROR, CMT_ERROR_CANCELLED))
     {
       g_debug ("Connection %s: renewal cancelled", self->id);
+      /* Cancelled by the admin: automatic renewal does not start it again
+       * at once (at shutdown this no longer matters). */
+      if (cmt_connection_get_auto_renew (self->iface))
+        auto_backoff (self);
     }
   else
     {
@@ -228,6 +322,30 @@ renew_finish (CmtdConnection *self,
           cmtd_server_apply_check (self->server, NULL, owned_error);
           cmtd_server_save (self->server);
         }
+
+      /* Automatic renewal: a failure that needs the admin stops it (until a
+       * renewal, a new credential or SetAutoRenew); any other is retried
+       * with backoff; a locked keyring is waited for. */
+      if (cmtd_error_needs_user (owned_error))
+        {
+          /* (A renewal the admin started shows them the error itself.) */
+          stopped = automatic && !self->auto_blocked;
+          self->auto_blocked = TRUE;
+          if (stopped)
+            g_message ("Connection %s: automatic renewal stops until the admin acts (%s)",
+                       self->id, cmt_error_code_to_name (owned_error->code));
+        }
+      else if (cmt_connection_get_auto_renew (self->iface))
+        {
+          gint64 delay;
+
+          if (cmtd_error_is_keyring (owned_error))
+            self->auto_keyring_wait = TRUE;
+          delay = auto_backoff (self);
+          g_message ("Connection %s: renewal failed (%s); automatic renewal tries again in %"
+                     G_GINT64_FORMAT " s%s", self->id, cmt_error_code_to_name (owned_error->code),
+                     delay, self->auto_keyring_wait ? " or when the keyring opens" : "");
+        }
     }
 
   /* Set together: the skeleton sends them in one PropertiesChanged. */
@@ -236,8 +354,12 @@ renew_finish (CmtdConnection *self,
   cmtd_connection_refresh (self);
   cmtd_connection_save (self);
 
-  /* Hook for automatic renewal (issue 3): a failure that needs the admin
-   * stops retrying; a transient one is retried with backoff. */
+  if (owned_error == NULL && automatic)
+    cmtd_daemon_notify_connection (self->daemon, self, CMTD_EVENT_RENEWED);
+  else if (owned_error == NULL)
+    cmtd_daemon_resolve_notification (self->daemon, self->id);
+  else if (stopped)
+    cmtd_daemon_notify_connection (self->daemon, self, CMTD_EVENT_RENEW_FAILED);
 
   reply = g_new0 (RenewReply, 1);
   reply->self = g_object_ref (self);
@@ -402,6 +524,33 @@ cmtd_connection_cancel_renewal (CmtdConnection *self)
                                              _("The renewal was cancelled. Renew again when you are ready.")));
 }
 
+/* One renewal at a time per connection, at most CMTD_MAX_PARALLEL_RENEWALS
+ * in all: manual and automatic renewals take the same path. */
+static void
+renew_start (CmtdConnection        *self,
+             CmtdCloudAccount      *account,
+             GDBusMethodInvocation *invocation,
+             gboolean               automatic)
+{
+  g_return_if_fail (self->renew_state == RENEW_IDLE);
+
+  cmtd_daemon_hold (self->daemon);
+  self->renew_account = g_object_ref (account);
+  self->renew_cancellable = g_cancellable_new ();
+  self->renew_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  if (invocation != NULL)
+    g_ptr_array_add (self->renew_waiters, invocation);
+  self->renew_automatic = automatic;
+  self->renew_state = RENEW_QUEUED;
+  cmt_connection_set_renewing (self->iface, TRUE);
+  cmt_connection_set_renew_step (self->iface, "create-token");
+
+  if (cmtd_daemon_acquire_renewal_slot (self->daemon, self))
+    cmtd_connection_renewal_slot_granted (self);
+  else
+    g_debug ("Connection %s: waiting for a free renewal slot", self->id);
+}
+
 static gboolean
 handle_renew (CmtConnection         *iface,
               GDBusMethodInvocation *invocation,
@@ -453,22 +602,12 @@ handle_renew (CmtConnection         *iface,
         }
       g_debug ("Connection %s: joining the renewal in flight", self->id);
       g_ptr_array_add (self->renew_waiters, invocation);
+      /* The admin asked for it and sees the outcome: no notification. */
+      self->renew_automatic = FALSE;
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
 
-  cmtd_daemon_hold (self->daemon);
-  self->renew_account = g_object_ref (account);
-  self->renew_cancellable = g_cancellable_new ();
-  self->renew_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (self->renew_waiters, invocation);
-  self->renew_state = RENEW_QUEUED;
-  cmt_connection_set_renewing (self->iface, TRUE);
-  cmt_connection_set_renew_step (self->iface, "create-token");
-
-  if (cmtd_daemon_acquire_renewal_slot (self->daemon, self))
-    cmtd_connection_renewal_slot_granted (self);
-  else
-    g_debug ("Connection %s: waiting for a free renewal slot", self->id);
+  renew_start (self, account, invocation, FALSE);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 
 fail:
@@ -625,6 +764,7 @@ handle_mark_renewed (CmtConnection         *iface,
   cmt_connection_set_renewed_at (self->iface, MIN (renewed_at, now));
   cmt_connection_set_last_error (self->iface, "");
   self->last_error_code = -1;
+  auto_reset (self);
   cmtd_connection_refresh (self);
   cmtd_connection_save (self);
   cmtd_daemon_save_async (self->daemon, changed_saved, op);
@@ -664,7 +804,9 @@ handle_set_auto_renew (CmtConnection         *iface,
   op = op_new (self, invocation);
   cmt_connection_set_auto_renew (self->iface, enabled);
   cmt_connection_set_auto_renew_consent_at (self->iface, enabled ? cmtd_daemon_now (self->daemon) : 0);
-  /* Hook for automatic renewal (issue 3): schedule or drop this connection here. */
+  /* Turned on again: a former stop or backoff is forgotten. */
+  auto_reset (self);
+  cmtd_connection_refresh (self);
   cmtd_connection_save (self);
   cmtd_daemon_save_async (self->daemon, changed_saved, op);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -852,6 +994,9 @@ cmtd_connection_new_from_key_file (CmtdDaemon  *daemon,
   cmt_connection_set_last_error (self->iface, last_error != NULL ? last_error : "");
   self->last_error_code = last_error_code != NULL && *last_error_code != '\0' ?
                           cmt_error_code_from_name (last_error_code) : -1;
+  /* Stopped before the restart: still stopped until the admin acts. */
+  self->auto_blocked = self->last_error_code >= 0 &&
+                       cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL });
   cmt_connection_set_auto_renew (self->iface, auto_renew);
   cmt_connection_set_auto_renew_consent_at (self->iface, auto_renew ? MAX (consent_at, 0) : 0);
   cmtd_connection_refresh (self);
@@ -904,6 +1049,28 @@ gboolean
 cmtd_connection_is_removed (CmtdConnection *self)
 {
   return self->removed;
+}
+
+void
+cmtd_connection_keyring_unlocked (CmtdConnection *self)
+{
+  if (self->auto_keyring_wait)
+    {
+      self->auto_keyring_wait = FALSE;
+      self->auto_retry_at = 0;
+    }
+  cmtd_connection_refresh (self);
+}
+
+void
+cmtd_connection_credential_changed (CmtdConnection *self,
+                                    int             code)
+{
+  if (!self->auto_blocked || self->last_error_code != code)
+    return;
+  g_debug ("Connection %s: the credential changed; automatic renewal may try again", self->id);
+  auto_reset (self);
+  cmtd_connection_refresh (self);
 }
 
 gboolean

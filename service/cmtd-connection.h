@@ -44,4 +44,12 @@ void                cmtd_connection_renewal_slot_granted (CmtdConnection  *self)
 /* Cancels a renewal in flight (its callers get Cancelled). */
 void                cmtd_connection_cancel_renewal      (CmtdConnection   *self);
 
+/* Automatic renewal. The keyring opened: a renewal that met it locked goes
+ * again at once. */
+void                cmtd_connection_keyring_unlocked    (CmtdConnection   *self);
+/* The account's or server's credential may be good again: a renewal that
+ * stopped on @code (CloudAuthFailed / ServerAuthFailed) may try again. */
+void                cmtd_connection_credential_changed  (CmtdConnection   *self,
+                                                         int               code);
+
 G_END_DECLS

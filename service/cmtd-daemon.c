@@ -15,6 +15,7 @@
 #define DEFAULT_LIFETIME_DAYS 21
 #define DEFAULT_WARN_DAYS 5
 #define DEFAULT_CREDENTIAL_WARN_DAYS 14
+#define DEFAULT_AUTO_RENEW_DAYS 6
 /* How long shutdown waits for requests in flight and the last write. */
 #define SHUTDOWN_TIMEOUT_SECONDS 10
 
@@ -30,6 +31,8 @@ struct _CmtdDaemon
   gint64                    lifetime;
   gint64                    warn_before;
   gint64                    credential_warn_before;
+  gint64                    auto_renew_before;
+  gint64                    backoff_base;
 
   guint                     owner_id;
   GBusNameOwnerFlags        owner_flags;
@@ -61,6 +64,13 @@ struct _CmtdDaemon
 
   guint                     renewals_running;
   GQueue                    renewal_queue;
+
+  /* Created once the bus name is ours: only the owner speaks to the desktop. */
+  CmtdNotifier             *notifier;
+  guint                     collection_subscription;
+  /* logind's PrepareForSleep, where a system bus exists. */
+  GDBusConnection          *system_bus;
+  guint                     sleep_subscription;
 };
 
 G_DEFINE_FINAL_TYPE (CmtdDaemon, cmtd_daemon, G_TYPE_OBJECT)
@@ -74,6 +84,7 @@ static guint signals[N_SIGNALS];
 static void finish_if_idle (CmtdDaemon *self);
 static void refresh_keyring_state (CmtdDaemon *self);
 static void own_name (CmtdDaemon *self);
+static void announce_all (CmtdDaemon *self);
 
 /* ---- settings ---- */
 
@@ -83,16 +94,24 @@ read_settings (CmtdDaemon *self)
   guint lifetime_days = DEFAULT_LIFETIME_DAYS;
   guint warn_days = DEFAULT_WARN_DAYS;
   guint credential_warn_days = DEFAULT_CREDENTIAL_WARN_DAYS;
+  guint auto_renew_days = DEFAULT_AUTO_RENEW_DAYS;
 
   if (self->settings != NULL)
     {
+      g_autoptr(GSettingsSchema) schema = NULL;
+
       lifetime_days = g_settings_get_uint (self->settings, "container-token-lifetime-days");
       warn_days = g_settings_get_uint (self->settings, "warn-days-before-expiry");
       credential_warn_days = g_settings_get_uint (self->settings, "credential-warn-days-before-expiry");
+      /* An older installed schema may lack it. */
+      g_object_get (self->settings, "settings-schema", &schema, NULL);
+      if (g_settings_schema_has_key (schema, "auto-renew-days-before-expiry"))
+        auto_renew_days = g_settings_get_uint (self->settings, "auto-renew-days-before-expiry");
     }
   self->lifetime = MAX (lifetime_days, 1) * CMT_SECONDS_PER_DAY;
   self->warn_before = warn_days * CMT_SECONDS_PER_DAY;
   self->credential_warn_before = credential_warn_days * CMT_SECONDS_PER_DAY;
+  self->auto_renew_before = MAX (auto_renew_days, 1) * CMT_SECONDS_PER_DAY;
 }
 
 static void
@@ -142,6 +161,232 @@ setup_settings (CmtdDaemon *self)
       g_signal_connect (self->settings, "changed", G_CALLBACK (on_settings_changed), self);
     }
   read_settings (self);
+}
+
+/* ---- notifications ---- */
+
+/*
+ * Every object's current status is posted whenever it changes (and once
+ * when the notifier starts): the notifier announces each (object, event)
+ * once, also across restarts, so repeats cost nothing. A status without a
+ * problem resolves whatever was shown.
+ */
+
+static void
+announce_connection (CmtdDaemon     *self,
+                     CmtdConnection *connection)
+{
+  CmtConnection *iface = cmt_object_peek_connection (CMT_OBJECT (cmtd_connection_get_object (connection)));
+  CmtStatus status = cmt_status_from_string (cmt_connection_get_status (iface));
+
+  if (self->notifier == NULL || cmtd_connection_is_removed (connection))
+    return;
+  if (status == CMT_STATUS_EXPIRING)
+    cmtd_daemon_notify_connection (self, connection, CMTD_EVENT_EXPIRING);
+  else if (status == CMT_STATUS_EXPIRED)
+    cmtd_daemon_notify_connection (self, connection, CMTD_EVENT_EXPIRED);
+  /* A failed automatic renewal keeps its notification until fixed. */
+  else if (!cmt_connection_get_attention_needed (iface))
+    cmtd_notifier_resolve (self->notifier, cmtd_connection_get_id (connection));
+}
+
+void
+cmtd_daemon_notify_connection (CmtdDaemon     *self,
+                               CmtdConnection *connection,
+                               CmtdEvent       event)
+{
+  CmtConnection *iface = cmt_object_peek_connection (CMT_OBJECT (cmtd_connection_get_object (connection)));
+  CmtdServer *server = cmtd_connection_get_server (connection);
+  CmtdEventInfo info = {
+    .kind = CMTD_SUBJECT_CONNECTION,
+    .object_id = cmtd_connection_get_id (connection),
+    .product = cmtd_server_get_product (server),
+    .server_url = cmtd_server_get_base_url (server),
+    .cloud_site_url = cmtd_connection_get_cloud_site_url (connection),
+    .expires_at = cmt_connection_get_expires_at (iface),
+    .error_message = cmt_connection_get_last_error (iface),
+  };
+
+  if (self->notifier != NULL)
+    cmtd_notifier_post (self->notifier, event, &info);
+}
+
+void
+cmtd_daemon_resolve_notification (CmtdDaemon *self,
+                                  const char *object_id)
+{
+  if (self->notifier != NULL)
+    cmtd_notifier_resolve (self->notifier, object_id);
+}
+
+static gboolean
+credential_event (CmtStatus  status,
+                  CmtdEvent *event)
+{
+  switch (status)
+    {
+    case CMT_STATUS_EXPIRING:
+      *event = CMTD_EVENT_EXPIRING;
+      return TRUE;
+    case CMT_STATUS_EXPIRED:
+      *event = CMTD_EVENT_EXPIRED;
+      return TRUE;
+    case CMT_STATUS_INVALID:
+      *event = CMTD_EVENT_INVALID;
+      return TRUE;
+    case CMT_STATUS_UNKNOWN:
+    case CMT_STATUS_VALID:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+announce_cloud_account (CmtdDaemon       *self,
+                        CmtdCloudAccount *account)
+{
+  CmtCloudAccount *iface = cmt_object_peek_cloud_account (CMT_OBJECT (cmtd_cloud_account_get_object (account)));
+  CmtdEvent event;
+  CmtdEventInfo info = {
+    .kind = CMTD_SUBJECT_CLOUD_ACCOUNT,
+    .object_id = cmtd_cloud_account_get_id (account),
+    .cloud_site_url = cmtd_cloud_account_get_site_url (account),
+    .email = cmtd_cloud_account_get_email (account),
+    .expires_at = cmt_cloud_account_get_token_expires_at (iface),
+    .error_message = cmt_cloud_account_get_last_error (iface),
+  };
+
+  if (self->notifier == NULL || cmtd_cloud_account_is_removed (account))
+    return;
+  if (credential_event (cmt_status_from_string (cmt_cloud_account_get_status (iface)), &event))
+    cmtd_notifier_post (self->notifier, event, &info);
+  else
+    cmtd_notifier_resolve (self->notifier, info.object_id);
+}
+
+static void
+announce_server (CmtdDaemon *self,
+                 CmtdServer *server)
+{
+  CmtServer *iface = cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (server)));
+  CmtdEvent event;
+  CmtdEventInfo info = {
+    .kind = CMTD_SUBJECT_SERVER,
+    .object_id = cmtd_server_get_id (server),
+    .product = cmtd_server_get_product (server),
+    .server_url = cmtd_server_get_base_url (server),
+    .expires_at = cmt_server_get_secret_expires_at (iface),
+    .error_message = cmt_server_get_last_error (iface),
+  };
+
+  if (self->notifier == NULL || cmtd_server_is_removed (server))
+    return;
+  if (credential_event (cmt_status_from_string (cmt_server_get_status (iface)), &event))
+    cmtd_notifier_post (self->notifier, event, &info);
+  else
+    cmtd_notifier_resolve (self->notifier, info.object_id);
+}
+
+static void
+on_connection_status_changed (CmtdConnection *connection,
+                              CmtdDaemon     *self)
+{
+  announce_connection (self, connection);
+}
+
+static void
+on_cloud_account_status_changed (CmtdCloudAccount *account,
+                                 CmtdDaemon       *self)
+{
+  CmtCloudAccount *iface = cmt_object_peek_cloud_account (CMT_OBJECT (cmtd_cloud_account_get_object (account)));
+  GHashTableIter iter;
+  gpointer value;
+
+  announce_cloud_account (self, account);
+  /* A refused token was replaced (or checked good): automatic renewals
+   * stopped by it may try again. */
+  if (cmt_status_from_string (cmt_cloud_account_get_status (iface)) == CMT_STATUS_INVALID)
+    return;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (cmtd_connection_get_cloud_account (value) == account)
+      cmtd_connection_credential_changed (value, CMT_ERROR_CLOUD_AUTH_FAILED);
+}
+
+static void
+on_server_status_changed (CmtdServer *server,
+                          CmtdDaemon *self)
+{
+  CmtServer *iface = cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (server)));
+  GHashTableIter iter;
+  gpointer value;
+
+  announce_server (self, server);
+  if (cmt_status_from_string (cmt_server_get_status (iface)) == CMT_STATUS_INVALID)
+    return;
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (cmtd_connection_get_server (value) == server)
+      cmtd_connection_credential_changed (value, CMT_ERROR_SERVER_AUTH_FAILED);
+}
+
+static void
+watch_connection (CmtdDaemon     *self,
+                  CmtdConnection *connection)
+{
+  g_signal_connect (connection, "status-changed", G_CALLBACK (on_connection_status_changed), self);
+}
+
+static void
+watch_cloud_account (CmtdDaemon       *self,
+                     CmtdCloudAccount *account)
+{
+  g_signal_connect (account, "status-changed", G_CALLBACK (on_cloud_account_status_changed), self);
+}
+
+static void
+watch_server (CmtdDaemon *self,
+              CmtdServer *server)
+{
+  g_signal_connect (server, "status-changed", G_CALLBACK (on_server_status_changed), self);
+}
+
+/* Objects may outlive the daemon a moment (an operation holds them). */
+static void
+unwatch_all (CmtdDaemon *self)
+{
+  GHashTable *tables[] = { self->accounts, self->servers, self->connections };
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      if (tables[i] == NULL)
+        continue;
+      g_hash_table_iter_init (&iter, tables[i]);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_signal_handlers_disconnect_by_data (value, self);
+    }
+}
+
+/* The notifier just started: tell it where everything stands (it resolves
+ * what was fixed while the service was not running). */
+static void
+announce_all (CmtdDaemon *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    announce_cloud_account (self, value);
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    announce_server (self, value);
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    announce_connection (self, value);
 }
 
 /* ---- loading ---- */
@@ -194,19 +439,28 @@ cmtd_daemon_load (CmtdDaemon *self,
           {
             CmtdCloudAccount *account = cmtd_cloud_account_new_from_key_file (self, kf, groups[i], id, &local_error);
             if (account != NULL)
-              g_hash_table_insert (self->accounts, g_strdup (id), account);
+              {
+                g_hash_table_insert (self->accounts, g_strdup (id), account);
+                watch_cloud_account (self, account);
+              }
           }
         else if (k == 1)
           {
             CmtdServer *server = cmtd_server_new_from_key_file (self, kf, groups[i], id, &local_error);
             if (server != NULL)
-              g_hash_table_insert (self->servers, g_strdup (id), server);
+              {
+                g_hash_table_insert (self->servers, g_strdup (id), server);
+                watch_server (self, server);
+              }
           }
         else
           {
             CmtdConnection *connection = cmtd_connection_new_from_key_file (self, kf, groups[i], id, &local_error);
             if (connection != NULL)
-              g_hash_table_insert (self->connections, g_strdup (id), connection);
+              {
+                g_hash_table_insert (self->connections, g_strdup (id), connection);
+                watch_connection (self, connection);
+              }
           }
         if (local_error != NULL)
           g_warning ("%s: ignoring the group [%s] (%s); it is kept as it is",
@@ -308,10 +562,24 @@ set_keyring_state (CmtdDaemon       *self,
 {
   if (self->keyring_state == state)
     return;
+  GHashTableIter iter;
+  gpointer value;
+
   g_debug ("Keyring: %s", cmtd_keyring_state_to_string (state));
   self->keyring_state = state;
   if (self->manager != NULL)
     cmtd_manager_update_properties (self->manager);
+
+  /* Automatic renewals wait while the keyring is locked or missing, and
+   * the ones that met a locked keyring go again at once when it opens. */
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      if (state == CMTD_KEYRING_UNLOCKED)
+        cmtd_connection_keyring_unlocked (value);
+      else
+        cmtd_connection_refresh (value);
+    }
 }
 
 static void
@@ -443,6 +711,21 @@ cmtd_daemon_unprotect_slot (CmtdDaemon *self,
 /* ---- the bus ---- */
 
 static void
+on_collection_changed (GDBusConnection *bus,
+                       const char      *sender,
+                       const char      *path,
+                       const char      *interface,
+                       const char      *signal_name,
+                       GVariant        *parameters,
+                       gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+
+  g_debug ("A keyring collection changed");
+  refresh_keyring_state (self);
+}
+
+static void
 export_object (CmtdDaemon          *self,
                GDBusObjectSkeleton *object)
 {
@@ -463,6 +746,14 @@ on_bus_acquired (GDBusConnection *bus,
                                                         G_BUS_NAME_WATCHER_FLAGS_NONE,
                                                         on_secrets_appeared, on_secrets_vanished,
                                                         self, NULL);
+  /* Locking and unlocking a collection: KeyringState follows without a
+   * client having to try, and waiting automatic renewals start. */
+  self->collection_subscription =
+    g_dbus_connection_signal_subscribe (bus, "org.freedesktop.secrets",
+                                        "org.freedesktop.Secret.Service", "CollectionChanged",
+                                        "/org/freedesktop/secrets", NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_collection_changed,
+                                        self, NULL);
 }
 
 static void
@@ -472,10 +763,25 @@ on_name_acquired (GDBusConnection *bus,
 {
   CmtdDaemon *self = user_data;
 
+  g_autofree char *notifications_path = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
   g_debug ("Owning %s", name);
   self->name_acquired = TRUE;
   if (self->keyring_state == CMTD_KEYRING_UNLOCKED)
     reconcile (self);
+  if (self->shutting_down)
+    return;
+
+  notifications_path = g_build_filename (g_get_user_state_dir (), "cmatoken", "notifications.ini", NULL);
+  self->notifier = cmtd_notifier_new (bus, notifications_path);
+  announce_all (self);
+
+  /* Automatic renewals may start now. */
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    cmtd_connection_refresh (value);
 }
 
 static void
@@ -501,6 +807,8 @@ on_name_lost (GDBusConnection *bus,
       /* Unowning a name we lost only makes GDBus warn about ReleaseName's
        * answer; GLib keeps the registration reachable until exit. */
       self->owner_id = 0;
+      /* The new owner notifies from now on; ours writes its last state now. */
+      g_clear_object (&self->notifier);
     }
   cmtd_daemon_shutdown (self);
 }
@@ -542,6 +850,64 @@ on_own_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* ---- resume from suspend ---- */
+
+static void
+on_prepare_for_sleep (GDBusConnection *bus,
+                      const char      *sender,
+                      const char      *path,
+                      const char      *interface,
+                      const char      *signal_name,
+                      GVariant        *parameters,
+                      gpointer         user_data)
+{
+  CmtdDaemon *self = user_data;
+  gboolean going_to_sleep;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
+    return;
+  g_variant_get (parameters, "(b)", &going_to_sleep);
+  if (going_to_sleep || self->shutting_down)
+    return;
+  /* The timerfd reports most resumes by itself (the wall clock is set);
+   * this covers the rest, and costs one pass over the objects. */
+  g_message ("The machine resumed: re-evaluating every deadline");
+  cmtd_clock_wake_all (self->clock);
+}
+
+static void
+on_system_bus (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(CmtdDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusConnection *bus;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No system bus (%s); resumes are noticed through the wall clock alone",
+                 error->message);
+    }
+  else if (self->shutting_down || self->system_bus != NULL)
+    g_object_unref (bus);
+  else
+    {
+      self->system_bus = bus;
+      /* logind may not be running (yet): a match rule costs nothing. */
+      self->sleep_subscription =
+        g_dbus_connection_signal_subscribe (bus, "org.freedesktop.login1",
+                                            "org.freedesktop.login1.Manager", "PrepareForSleep",
+                                            "/org/freedesktop/login1", NULL,
+                                            G_DBUS_SIGNAL_FLAGS_NONE, on_prepare_for_sleep,
+                                            self, NULL);
+      g_debug ("Watching logind for resumes");
+    }
+  cmtd_daemon_release (self);
+}
+
 void
 cmtd_daemon_start (CmtdDaemon *self,
                    gboolean    replace)
@@ -554,6 +920,9 @@ cmtd_daemon_start (CmtdDaemon *self,
   /* The name is taken once the keyring's state is known (or after a while). */
   self->own_timeout = g_timeout_add_seconds (5, on_own_timeout, self);
   refresh_keyring_state (self);
+
+  cmtd_daemon_hold (self);
+  g_bus_get (G_BUS_TYPE_SYSTEM, self->cancellable, on_system_bus, g_object_ref (self));
 }
 
 /* ---- shutdown ---- */
@@ -645,7 +1014,9 @@ cmtd_daemon_add_cloud_account (CmtdDaemon       *self,
 {
   g_hash_table_insert (self->accounts, g_strdup (cmtd_cloud_account_get_id (account)),
                        g_object_ref (account));
+  watch_cloud_account (self, account);
   export_object (self, cmtd_cloud_account_get_object (account));
+  announce_cloud_account (self, account);
 }
 
 void
@@ -653,7 +1024,9 @@ cmtd_daemon_add_server (CmtdDaemon *self,
                         CmtdServer *server)
 {
   g_hash_table_insert (self->servers, g_strdup (cmtd_server_get_id (server)), g_object_ref (server));
+  watch_server (self, server);
   export_object (self, cmtd_server_get_object (server));
+  announce_server (self, server);
 }
 
 void
@@ -662,7 +1035,9 @@ cmtd_daemon_add_connection (CmtdDaemon     *self,
 {
   g_hash_table_insert (self->connections, g_strdup (cmtd_connection_get_id (connection)),
                        g_object_ref (connection));
+  watch_connection (self, connection);
   export_object (self, cmtd_connection_get_object (connection));
+  announce_connection (self, connection);
 }
 
 static void
@@ -677,6 +1052,9 @@ cmtd_daemon_remove_cloud_account (CmtdDaemon       *self,
                                   CmtdCloudAccount *account)
 {
   unexport (self, cmtd_cloud_account_get_path (account));
+  g_signal_handlers_disconnect_by_data (account, self);
+  if (self->notifier != NULL)
+    cmtd_notifier_forget (self->notifier, cmtd_cloud_account_get_id (account));
   g_hash_table_remove (self->accounts, cmtd_cloud_account_get_id (account));
 }
 
@@ -685,6 +1063,9 @@ cmtd_daemon_remove_server (CmtdDaemon *self,
                            CmtdServer *server)
 {
   unexport (self, cmtd_server_get_path (server));
+  g_signal_handlers_disconnect_by_data (server, self);
+  if (self->notifier != NULL)
+    cmtd_notifier_forget (self->notifier, cmtd_server_get_id (server));
   g_hash_table_remove (self->servers, cmtd_server_get_id (server));
 }
 
@@ -693,6 +1074,9 @@ cmtd_daemon_remove_connection (CmtdDaemon     *self,
                                CmtdConnection *connection)
 {
   unexport (self, cmtd_connection_get_path (connection));
+  g_signal_handlers_disconnect_by_data (connection, self);
+  if (self->notifier != NULL)
+    cmtd_notifier_forget (self->notifier, cmtd_connection_get_id (connection));
   g_hash_table_remove (self->connections, cmtd_connection_get_id (connection));
 }
 
@@ -922,6 +1306,26 @@ cmtd_daemon_get_credential_warn_before (CmtdDaemon *self)
   return self->credential_warn_before;
 }
 
+gint64
+cmtd_daemon_get_auto_renew_before (CmtdDaemon *self)
+{
+  return self->auto_renew_before;
+}
+
+gint64
+cmtd_daemon_get_backoff_base (CmtdDaemon *self)
+{
+  return self->backoff_base;
+}
+
+gboolean
+cmtd_daemon_may_auto_renew (CmtdDaemon *self)
+{
+  return self->name_acquired && !self->shutting_down &&
+         self->keyring_state != CMTD_KEYRING_LOCKED &&
+         self->keyring_state != CMTD_KEYRING_UNAVAILABLE;
+}
+
 CmtdKeyringState
 cmtd_daemon_get_keyring_state (CmtdDaemon *self)
 {
@@ -958,6 +1362,17 @@ cmtd_daemon_dispose (GObject *object)
   if (self->settings != NULL)
     g_signal_handlers_disconnect_by_data (self->settings, self);
   g_clear_object (&self->settings);
+
+  if (self->collection_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->bus, self->collection_subscription);
+  self->collection_subscription = 0;
+  if (self->sleep_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
+  self->sleep_subscription = 0;
+  g_clear_object (&self->system_bus);
+  /* Writes what it announced; main() lets the loop run once afterwards. */
+  g_clear_object (&self->notifier);
+  unwatch_all (self);
 
   g_queue_clear_full (&self->renewal_queue, g_object_unref);
   /* Connections first: they hold the accounts and servers. */
@@ -1008,6 +1423,15 @@ cmtd_daemon_init (CmtdDaemon *self)
   self->protected_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->renewal_queue);
+  self->backoff_base = CMTD_BACKOFF_BASE_SECONDS;
+  if (g_getenv ("CMATOKEN_BACKOFF_BASE_SECONDS") != NULL)
+    {
+      /* For tests: a retry within seconds instead of minutes. */
+      self->backoff_base = CLAMP (g_ascii_strtoll (g_getenv ("CMATOKEN_BACKOFF_BASE_SECONDS"), NULL, 10),
+                                  1, CMTD_BACKOFF_MAX_SECONDS);
+      g_message ("Automatic renewal retries after %" G_GINT64_FORMAT " s at first ($CMATOKEN_BACKOFF_BASE_SECONDS)",
+                 self->backoff_base);
+    }
 }
 
 CmtdDaemon *

@@ -5,6 +5,7 @@
 
 #include "cmtd-atlassian.h"
 #include "cmtd-clock.h"
+#include "cmtd-notifier.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
 
@@ -18,6 +19,12 @@ G_BEGIN_DECLS
 
 /* How many renewals run at once; the rest wait their turn. */
 #define CMTD_MAX_PARALLEL_RENEWALS 8
+
+/* Automatic renewal retries a transient failure after 1, 2, 4 … minutes,
+ * at most an hour apart. $CMATOKEN_BACKOFF_BASE_SECONDS (tests only)
+ * replaces the first minute. */
+#define CMTD_BACKOFF_BASE_SECONDS 60
+#define CMTD_BACKOFF_MAX_SECONDS  3600
 
 #define CMTD_TYPE_DAEMON (cmtd_daemon_get_type ())
 G_DECLARE_FINAL_TYPE (CmtdDaemon, cmtd_daemon, CMTD, DAEMON, GObject)
@@ -47,6 +54,11 @@ gint64            cmtd_daemon_now                   (CmtdDaemon       *self);
 gint64            cmtd_daemon_get_lifetime          (CmtdDaemon       *self);
 gint64            cmtd_daemon_get_warn_before       (CmtdDaemon       *self);
 gint64            cmtd_daemon_get_credential_warn_before (CmtdDaemon *self);
+gint64            cmtd_daemon_get_auto_renew_before (CmtdDaemon     *self);
+gint64            cmtd_daemon_get_backoff_base      (CmtdDaemon       *self);
+/* Automatic renewals may start: this instance owns the bus name, is not
+ * shutting down, and the keyring is not known to be locked or missing. */
+gboolean          cmtd_daemon_may_auto_renew        (CmtdDaemon       *self);
 CmtdKeyringState  cmtd_daemon_get_keyring_state     (CmtdDaemon       *self);
 
 /* Async work in progress: shutdown waits until every hold is released. */
@@ -113,5 +125,13 @@ void              cmtd_daemon_release_renewal_slot  (CmtdDaemon       *self);
 /* Takes a queued connection out of the queue (its renewal was cancelled). */
 void              cmtd_daemon_dequeue_renewal       (CmtdDaemon       *self,
                                                      CmtdConnection   *connection);
+
+/* Desktop notifications (nothing happens before the bus name is owned;
+ * then every object's current status is announced). */
+void              cmtd_daemon_notify_connection     (CmtdDaemon       *self,
+                                                     CmtdConnection   *connection,
+                                                     CmtdEvent         event);
+void              cmtd_daemon_resolve_notification  (CmtdDaemon       *self,
+                                                     const char       *object_id);
 
 G_END_DECLS

@@ -93,8 +93,11 @@ main (int    argc,
     { NULL }
   };
 
+  /* Notifications and error messages follow the session's LANGUAGE/LANG.
+   * CMT_LOCALEDIR: the build tree's translations, for tests and the demo
+   * (as the app and the CLI). */
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CMT_LOCALEDIR") != NULL ? g_getenv ("CMT_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -1,0 +1,254 @@
+# test_notify.py: cmatokend tells the desktop about expiries at their time, once, and opens the app from a click
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from watchlib import (  # noqa: E402
+    APP_ID, DAY, URGENCY_CRITICAL, URGENCY_NORMAL, AppStandIn, NotificationServer,
+    WatchTestCase, main, now, scaled)
+
+# Seconds until a crossing: enough for the set-up to finish first, even under valgrind.
+MARGIN = int(4 + scaled(1))
+
+
+class NotifyCase(WatchTestCase):
+
+    def host(self, server='jira'):
+        # As cmt_url_display() shows a server: host:port/path.
+        return self.fake.server_url(server).split('://', 1)[1]
+
+    def assertNotifiesClean(self, notifies):
+        for n in notifies:
+            self.assertNoSecrets(n['summary'] + n['body'], 'a notification')
+            self.assertEqual(n['hints'].get('desktop-entry'), APP_ID, n)
+
+
+class TestConnectionNotifications(NotifyCase):
+
+    def test_expiring_is_announced_at_its_time_once_also_across_restarts(self):
+        lifetime, warn = self.times()
+        flip_at = now() + MARGIN
+        conn = self.add_connection('jira', 'acme', renewed_at=flip_at - lifetime + warn,
+                                   check=False)
+        if now() < flip_at - 1:
+            self.assertEqual(self.notifications.notifies(), [], 'announced before its time')
+        notifies = self.notifications.wait_notifies(1, MARGIN + 10, 'the expiring announcement')
+        # Not before the moment (the mock records when it was called, too late is fine).
+        self.assertGreaterEqual(now(), flip_at)
+        self.quiet(2)
+        notifies = self.notifications.notifies()
+        self.assertEqual(len(notifies), 1, notifies)
+        n = notifies[0]
+        self.assertEqual(n['summary'], 'The JCMA token for %s expires in %d days'
+                         % (self.host('jira'), warn // DAY))
+        self.assertIn('acme', n['body'])
+        self.assertEqual(n['hints']['urgency'], URGENCY_NORMAL)
+        self.assertEqual(n['replaces_id'], 0)
+        self.assertIn('renew', n['action_keys'])
+        self.assertIn('later', n['action_keys'])
+        self.assertNotifiesClean(notifies)
+        self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+
+        # A restart does not announce it again (remembered on disk).
+        self.daemon.restart()
+        self.quiet(3)
+        self.assertEqual(len(self.notifications.notifies()), 1, self.notifications.notifies())
+        self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+
+    def test_expired_replaces_expiring_and_a_renewal_closes_it(self):
+        lifetime, _warn = self.times()
+        expire_at = now() + MARGIN
+        # Inside the warning window already: expiring at once, expired soon.
+        conn = self.add_connection('wiki', 'acme', renewed_at=expire_at - lifetime, check=False)
+        first = self.notifications.wait_notifies(1, 10, 'the expiring announcement')[0]
+        self.assertEqual(first['summary'], 'The CCMA token for %s expires in 1 hour'
+                         % self.host('wiki'))
+        first_id = NotificationServer.ids([first])[0]
+
+        notifies = self.notifications.wait_notifies(2, MARGIN + 10, 'the expired announcement')
+        self.assertGreaterEqual(now(), expire_at)
+        second = notifies[1]
+        self.assertEqual(second['replaces_id'], first_id)
+        self.assertEqual(second['hints']['urgency'], URGENCY_CRITICAL)
+        self.assertEqual(second['summary'], 'The CCMA token for %s has expired' % self.host('wiki'))
+        self.assertEqual(self.client.props(conn)['Status'], 'expired')
+        self.assertNotifiesClean(notifies)
+
+        # Renewed: the problem is gone, and so is its notification.
+        self.client.renew(conn)
+        self.client.wait_until(lambda: first_id in self.notifications.closes(), 10,
+                               'CloseNotification(%d)' % first_id)
+        self.quiet(1)
+        self.assertEqual(len(self.notifications.notifies()), 2, 'a manual renewal is not announced')
+
+    def test_removing_a_connection_closes_its_notification(self):
+        lifetime, warn = self.times()
+        conn = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                   check=False)
+        self.notifications.wait_notifies(1, 10)
+        self.client.remove(conn)
+        self.client.wait_until(lambda: 1 in self.notifications.closes(), 10, 'CloseNotification')
+
+    def test_many_crossing_together_give_one_summary(self):
+        lifetime, warn = self.times()
+        flip_at = now() + MARGIN + 2
+        pairs = [('jira', 'acme'), ('wiki', 'acme'), ('jira2', 'acme'), ('jira', 'other'),
+                 ('wiki', 'other')]
+        conns = [self.add_connection(srv, site, renewed_at=flip_at - lifetime + warn, check=False)
+                 for srv, site in pairs]
+        self.notifications.wait_notifies(1, MARGIN + 12, 'the summary')
+        self.quiet(2)
+        notifies = self.notifications.notifies()
+        self.assertEqual(len(notifies), 1, [n['summary'] for n in notifies])
+        self.assertEqual(notifies[0]['summary'], '5 migration tokens expire this week')
+        self.assertNotifiesClean(notifies)
+        for conn in conns:
+            self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+
+    def test_turned_off_in_the_settings(self):
+        self.daemon.stop()
+        self.daemon.set_setting('notifications-enabled', 'false')
+        self.daemon.start()
+        lifetime, warn = self.times()
+        conn = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                   check=False)
+        self.assertEqual(self.client.props(conn)['Status'], 'expiring')
+        self.quiet(2)
+        self.assertEqual(self.notifications.notifies(), [])
+
+
+class TestActions(NotifyCase):
+
+    def setUp(self):
+        super().setUp()
+        self.app = AppStandIn(self.client)
+        self.addCleanup(self.app.stop)
+
+    def test_renew_action_opens_the_renewal_in_the_app(self):
+        lifetime, warn = self.times()
+        conn = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                   check=False)
+        n = self.notifications.wait_notifies(1, 10)[0]
+        self.assertEqual(n['actions']['renew'], 'Renew…')
+        self.assertEqual(n['actions']['later'], 'Later')
+        nid = NotificationServer.ids([n])[0]
+
+        self.notifications.invoke(nid, 'renew')
+        self.client.wait_until(lambda: self.app.activate_actions(), 10, 'ActivateAction')
+        self.assertEqual(self.app.activate_actions(),
+                         [('renew-connection', [self.connection_id(conn)])])
+
+    def test_clicking_the_notification_shows_the_connection(self):
+        lifetime, warn = self.times()
+        conn = self.add_connection('wiki', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                   check=False)
+        nid = NotificationServer.ids(self.notifications.wait_notifies(1, 10))[0]
+        self.notifications.invoke(nid, 'later')
+        self.notifications.invoke(nid, 'default')
+        self.client.wait_until(lambda: self.app.activate_actions(), 10, 'ActivateAction')
+        self.quiet(1)
+        self.assertEqual(self.app.activate_actions(),
+                         [('show-connection', [self.connection_id(conn)])])
+
+
+class TestCredentials(NotifyCase):
+
+    def test_a_refused_api_token_is_announced_and_closed_when_replaced(self):
+        acc = self.add_account('acme')
+        new_token = self.rotate('acme')
+        with self.assertRaisesDBus('CloudAuthFailed'):
+            self.client.check(acc)
+        self.assertEqual(self.client.props(acc)['Status'], 'invalid')
+        n = self.notifications.wait_notifies(1, 10)[0]
+        self.assertIn('admin@acme.test', n['summary'])
+        self.assertEqual(n['hints']['urgency'], URGENCY_CRITICAL)
+        self.assertTrue(n['body'].strip())
+        self.assertNotifiesClean([n])
+
+        self.client.replace_token(acc, new_token)
+        self.assertEqual(self.client.props(acc)['Status'], 'valid')
+        self.client.wait_until(lambda: 1 in self.notifications.closes(), 10, 'CloseNotification')
+
+    def test_a_server_credential_entering_its_warning_window(self):
+        warn = self.client.manager('CredentialWarnBefore')
+        srv = self.client.add_server('jira', self.fake.server_url('jira'), 'pat', '',
+                                     self.sc.pat('jira'), now() + warn - 3600)
+        self.assertEqual(self.client.props(srv)['Status'], 'expiring')
+        n = self.notifications.wait_notifies(1, 10)[0]
+        self.assertIn(self.host('jira'), n['summary'])
+        self.assertNotifiesClean([n])
+
+    def rotate(self, site):
+        from cmtharness import secret
+        user = dict(self.sc.user(site))
+        user['api_token'] = secret('ATATT')
+        self.fake.set_user(site, user)
+        self.addCleanup(self.fake.set_user, site, self.sc.user(site))
+        return user['api_token']
+
+
+class TestNoNotificationServer(NotifyCase):
+    notification_server = False
+
+    def test_the_service_works_without_one_and_delivers_when_one_appears(self):
+        lifetime, warn = self.times()
+        flip_at = now() + MARGIN
+        expiring = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                       check=False)
+        later = self.add_connection('wiki', 'acme', renewed_at=flip_at - lifetime + warn,
+                                    check=False)
+        other = self.add_connection('jira2', 'acme')
+        self.client.renew(other)
+        self.assertEqual(self.client.props(other)['Status'], 'valid')
+        self.assertEqual(self.client.props(expiring)['Status'], 'expiring')
+        self.client.wait_for_property(later, 'io.github.cmatoken.Connection1', 'Status',
+                                      'expiring', MARGIN + 10)
+
+        server = NotificationServer(self.client)
+        self.addCleanup(server.stop)
+        notifies = server.wait_notifies(2, 10, 'the events kept for a notification server')
+        self.quiet(1)
+        notifies = server.notifies()
+        self.assertEqual(sorted(n['summary'] for n in notifies), sorted([
+            'The JCMA token for %s expires in %d days' % (self.host('jira'), warn // DAY),
+            'The CCMA token for %s expires in %d days' % (self.host('wiki'), warn // DAY)]))
+        self.assertNotifiesClean(notifies)
+
+    def test_a_failing_server_does_not_break_the_service(self):
+        # A server that answers every Notify with an error.
+        from watchlib import MockService, NOTIFICATIONS, NOTIFICATIONS_PATH
+        broken = MockService(self.client, NOTIFICATIONS, NOTIFICATIONS_PATH,
+                             [NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS])
+        broken.add_method(NOTIFICATIONS, 'GetCapabilities', '', 'as', 'ret = ["body", "actions"]')
+        broken.add_method(NOTIFICATIONS, 'Notify', 'susssasa{sv}i', 'u',
+                          'raise dbus.exceptions.DBusException("broken", '
+                          'name="org.freedesktop.DBus.Error.Failed")')
+        lifetime, warn = self.times()
+        conn = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
+                                   check=False)
+        self.client.wait_until(lambda: broken.calls('Notify'), 10, 'a Notify to the broken server')
+        self.client.renew(conn)
+        self.assertEqual(self.client.props(conn)['Status'], 'valid')
+        broken.stop()
+        self.assertTrue(self.daemon.running())
+
+
+class TestJapanese(NotifyCase):
+    daemon_env = {'LANG': 'C.UTF-8', 'LC_ALL': '', 'LANGUAGE': 'ja',
+                  'CMT_LOCALEDIR': os.path.join(os.environ.get('CMT_BUILDDIR', ''), 'po')}
+
+    def test_notifications_follow_the_session_language(self):
+        mo = os.path.join(self.daemon_env['CMT_LOCALEDIR'], 'ja', 'LC_MESSAGES', 'cmatoken.mo')
+        if not os.path.exists(mo):
+            self.skipTest('the Japanese catalogue is not built (%s)' % mo)
+        lifetime, warn = self.times()
+        self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60, check=False)
+        n = self.notifications.wait_notifies(1, 10)[0]
+        self.assertEqual(n['summary'], '%s の JCMA トークンはあと%d日で期限切れになります'
+                         % (self.host('jira'), warn // DAY))
+        self.assertEqual(n['actions']['renew'] != 'Renew…', True, n['actions'])
+
+
+if __name__ == '__main__':
+    main()
