@@ -114,8 +114,8 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   manager_iface = cmt_wording_peek_manager (self->manager);
   if (manager_iface != NULL)
     {
-      if (cmt_manager_get_warn_before (manager_iface) > 0)
-        warn_before = cmt_manager_get_warn_before (manager_iface);
+      /* 0 is a valid choice for warnings ("never warn early"), not for the lifetime. */
+      warn_before = MAX (cmt_manager_get_warn_before (manager_iface), 0);
       if (cmt_manager_get_container_token_lifetime (manager_iface) > 0)
         lifetime = cmt_manager_get_container_token_lifetime (manager_iface);
     }

@@ -69,8 +69,8 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
   const char *last_error;
   CmtStatus status;
 
-  if (manager_iface != NULL && cmt_manager_get_credential_warn_before (manager_iface) > 0)
-    warn_before = cmt_manager_get_credential_warn_before (manager_iface);
+  if (manager_iface != NULL)
+    warn_before = MAX (cmt_manager_get_credential_warn_before (manager_iface), 0);
 
   if (self->account != NULL)
     {

@@ -41,6 +41,7 @@ struct _CmtWindow
   char                 *pending_renew;
   GCancellable         *cancellable;
   guint                 tick_id;
+  guint                 update_idle_id;
 
   AdwToastOverlay      *toast_overlay;
   AdwViewSwitcherTitle *switcher_title;
@@ -185,6 +186,24 @@ update_state (CmtWindow *self)
   update_keyring (self);
 }
 
+static gboolean
+update_state_idle (gpointer user_data)
+{
+  CmtWindow *self = user_data;
+
+  self->update_idle_id = 0;
+  update_state (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Objects arrive one signal each: count and pick the page once per burst. */
+static void
+queue_update_state (CmtWindow *self)
+{
+  if (self->update_idle_id == 0)
+    self->update_idle_id = g_idle_add (update_state_idle, self);
+}
+
 static void
 refresh_rows (CmtWindow *self)
 {
@@ -238,7 +257,7 @@ static void
 on_objects_changed (CmtWindow *self)
 {
   track_manager_iface (self);
-  update_state (self);
+  queue_update_state (self);
 }
 
 static void
@@ -462,9 +481,9 @@ cmt_window_set_object_manager (CmtWindow          *self,
   gtk_list_box_bind_model (self->accounts_list, accounts, create_credential_row, self, NULL);
   gtk_list_box_bind_model (self->servers_list, servers, create_credential_row, self, NULL);
 
-  g_signal_connect_swapped (self->sorted, "items-changed", G_CALLBACK (update_state), self);
-  g_signal_connect_swapped (self->accounts, "items-changed", G_CALLBACK (update_state), self);
-  g_signal_connect_swapped (self->servers, "items-changed", G_CALLBACK (update_state), self);
+  g_signal_connect_swapped (self->sorted, "items-changed", G_CALLBACK (queue_update_state), self);
+  g_signal_connect_swapped (self->accounts, "items-changed", G_CALLBACK (queue_update_state), self);
+  g_signal_connect_swapped (self->servers, "items-changed", G_CALLBACK (queue_update_state), self);
   g_signal_connect_swapped (manager, "object-added", G_CALLBACK (on_objects_changed), self);
   g_signal_connect_swapped (manager, "object-removed", G_CALLBACK (on_objects_changed), self);
   if (G_IS_DBUS_OBJECT_MANAGER_CLIENT (manager))
@@ -1029,6 +1048,7 @@ cmt_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->update_idle_id, g_source_remove);
   clear_models (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CMT_TYPE_WINDOW);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
