@@ -446,6 +446,20 @@ class App:
         """The visible texts of every @role under @root (default: the whole app)."""
         return [text_of(a) for a in self.find_all(role, None, root)]
 
+    CONTROL_ROLES = ('push button', 'toggle button', 'check box', 'radio button', 'text',
+                     'password text', 'spin button', 'switch', 'combo box', 'page tab',
+                     'slider', 'entry', 'level bar', 'menu item', 'calendar')
+
+    def unnamed_controls(self, root=None):
+        """Controls on screen without an accessible name (what a screen reader
+        could not announce), as "role at (x, y)" strings."""
+        out = []
+        for acc in self.find_all(None, None, root, match=lambda a: role_of(a) in self.CONTROL_ROLES):
+            if not (name_of(acc) or '').strip():
+                ext = _extents(acc)
+                out.append('%s at (%d, %d)' % (role_of(acc), ext.x, ext.y))
+        return out
+
     def has_state(self, acc, state):
         try:
             return acc.getState().contains(state)

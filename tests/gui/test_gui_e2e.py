@@ -102,6 +102,7 @@ class MainWindowTest(GuiTestCase):
         page_button = app.find('push button', 'Add Connection',
                                match=lambda a: 'Add Connection Add Connection' in (a.name or ''))
         app.screenshot('empty')
+        self.assertEqual(app.unnamed_controls(), [])
 
         # "Add Connection" opens the add-connection flow over the window; Escape closes it.
         main_window = app.window('Cloud Migration Tokens')
@@ -134,6 +135,7 @@ class MainWindowTest(GuiTestCase):
         self.assertLess(bars['Time left on ' + url_display(self.fake.server_url('jira'))],
                         bars['Time left on ' + url_display(self.fake.server_url('wiki'))])
         app.screenshot('connections')
+        self.assertEqual(app.unnamed_controls(), [])
 
         # Live: renewed elsewhere (here: marked renewed over D-Bus), the row follows and moves.
         self.client.mark_renewed(jira, 0)
@@ -148,19 +150,23 @@ class MainWindowTest(GuiTestCase):
         app.find('push button', 'Check admin@acme.test')
         app.find('push button', 'Replace the API token of admin@acme.test')
         app.screenshot('accounts')
+        self.assertEqual(app.unnamed_controls(), [])
         app.key('alt+3')
         app.find_text(url_display(self.fake.server_url('jira')))
         app.find_text(url_display(self.fake.server_url('wiki')))
         app.find('push button', 'Remove ' + url_display(self.fake.server_url('wiki')))
         app.screenshot('servers')
+        self.assertEqual(app.unnamed_controls(), [])
 
         # Preferences (Ctrl+,), both pages; Escape closes.
         app.key('ctrl+comma')
         app.find_text('Token lifetime in days')
         app.screenshot('preferences')
+        self.assertEqual(app.unnamed_controls(), [])
         app.press('page tab', 'Automatic Renewal')
         app.find_text(self.jira_title)
         app.screenshot('preferences-auto-renew')
+        self.assertEqual(app.unnamed_controls(), [])
         app.key('Escape')
         app.wait_text_gone('Token lifetime in days')
         app.key('alt+1')
