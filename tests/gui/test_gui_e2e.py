@@ -193,6 +193,58 @@ class MainWindowTest(GuiTestCase):
         app.activate_action('show-connection', object_id(jira))
         wait_until(lambda: self.jira_title in selected_titles(), 10, 'the Jira row to be selected')
 
+    def test_renewing_shows_live(self):
+        jira, wiki = self.add_two_connections()
+        app = self.start_app()
+        app.find_text('Expires in 3 days')
+        renew = app.find('push button', 'Renew ' + url_display(self.fake.server_url('jira')))
+        self.assertTrue(renew.getState().contains(pyatspi.STATE_SENSITIVE))
+
+        # A renewal from elsewhere (the command line, automatic renewal), slowed down at
+        # Atlassian, shows its steps in the row; then the new state.
+        self.fake.add_fault({'endpoint': 'token', 'delay_ms': 3000, 'count': 1})
+        pending = self.client.renew_async(jira)
+        app.find_text('Creating an auth token at Atlassian…')
+        wait_until(lambda: not renew.getState().contains(pyatspi.STATE_SENSITIVE), 5,
+                   'Renew to be insensitive while renewing')
+        app.screenshot('renewing')
+        self.client.wait_pending([pending])
+        self.assertIsNone(pending.error)
+        app.find_text(self.valid_until(jira))
+        app.wait_text_gone('Creating an auth token at Atlassian…')
+        self.assertTrue(app.find('push button', 'Renew ' + url_display(self.fake.server_url('jira')))
+                        .getState().contains(pyatspi.STATE_SENSITIVE))
+
+    def test_replace_server_credential(self):
+        self.add_two_connections()
+        server = self.find_server('jira')
+        name = url_display(self.fake.server_url('jira'))
+        # What the service says about a wrong token, to find it in the dialog.
+        with self.assertRaisesDBus('ServerAuthFailed', 'InvalidArgument') as refused:
+            self.client.replace_secret(server, 'pat', '', 'not-the-pat')
+        app = self.start_app()
+        app.key('alt+3')
+        app.press('push button', 'Replace the credential of ' + name)
+        dialog = app.window('Replace Server Credential')
+        self.assertEqual(app.unnamed_controls(dialog), [])
+        replace = app.find('push button', 'Replace', root=dialog)
+        self.assertFalse(replace.getState().contains(pyatspi.STATE_SENSITIVE))
+
+        # A wrong token: the service's message, inline; the dialog stays.
+        field = app.find('text', 'Personal access token', root=dialog)
+        app.set_text(field, 'not-the-pat')
+        wait_until(lambda: replace.getState().contains(pyatspi.STATE_SENSITIVE), 5, 'Replace to be enabled')
+        app.click(replace)
+        app.find_text(refused.exception.message, root=dialog)
+        app.screenshot('replace-credential-error')
+
+        # The right one: the dialog closes and the service has it.
+        app.set_text(field, self.sc.pat('jira'))
+        app.click(replace)
+        app.wait_window_gone(dialog)
+        self.client.check(server)
+        self.assertEqual(self.client.get_property(server, 'io.github.cmatoken.Server1', 'Status'), 'valid')
+
     def test_keyring_locked(self):
         jira, wiki = self.add_two_connections()
         account = self.find_account('acme')
