@@ -9,7 +9,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from watchlib import (  # noqa: E402
-    DAY, IFACE_CONNECTION, SignalRecorder, WatchTestCase, log, main, now, scaled)
+    DAY, IFACE_CONNECTION, Daemon, SignalRecorder, WatchTestCase, log, main, now, scaled)
 
 N = int(os.environ.get('CMT_WATCH_N', '10000'))
 QUIET = 10          # seconds without a single wake-up (the benchmark measures a minute)
@@ -105,16 +105,14 @@ class TestMany(WatchTestCase):
                 self.fail('the service never went quiet %s' % what)
 
     def test_one_armed_timer_and_no_wake_ups_until_due(self):
-        if os.environ.get('CMT_DAEMON_WRAPPER'):
-            self.skipTest('context switches under valgrind are valgrind\'s, not the service\'s')
-        lifetime_check = None
         # The one early deadline: after the quiet window, with room for the start-up.
-        due_at = now() + int(scaled(40)) + QUIET
+        due_at = now() + int(scaled(20)) + QUIET
 
-        def prepare(d):
-            self.write_state(d, due_at)
+        daemon = Daemon(self.fake, self.client, env=dict(self.daemon_env))
+        self.write_state(daemon, due_at)
+        type(self).daemon = daemon
         t0 = time.monotonic()
-        daemon = self.start_daemon(prepare, timeout=120)
+        daemon.start(timeout=120)
         pid = daemon.proc.pid
         log('%d connections loaded and exported in %.1f s' % (N, time.monotonic() - t0))
         lifetime_check = self.client.manager('ContainerTokenLifetime')
@@ -122,7 +120,10 @@ class TestMany(WatchTestCase):
         first = '/io/github/cmatoken/Connections/c00000'
         self.assertEqual(self.client.props(first)['Status'], 'valid')
 
-        self.settle(pid, 'after the start')
+        if not os.environ.get('CMT_DAEMON_WRAPPER'):
+            self.settle(pid, 'after the start')
+        else:
+            time.sleep(scaled(1))
         self.assertLess(now() + QUIET, due_at, 'the start-up took too long for the quiet window')
 
         # One timer, armed at the earliest deadline.
@@ -140,8 +141,12 @@ class TestMany(WatchTestCase):
                   if threads_after[t] != threads_before.get(t, 0)}
         log('over %d s: main thread %d wake-up(s), other threads %r'
             % (QUIET, after - before, others))
-        self.assertEqual(after - before, 0, 'the service woke up with nothing due')
-        self.assertEqual(others, {}, 'a thread of the service woke up with nothing due')
+        if os.environ.get('CMT_DAEMON_WRAPPER'):
+            # valgrind's own scheduler wakes the threads it runs.
+            log('under %s: wake-ups not checked' % os.environ['CMT_DAEMON_WRAPPER'].split()[0])
+        else:
+            self.assertEqual(after - before, 0, 'the service woke up with nothing due')
+            self.assertEqual(others, {}, 'a thread of the service woke up with nothing due')
 
         # And it does wake when something is due.
         with SignalRecorder(self.client, 'org.freedesktop.DBus.Properties',

@@ -34,7 +34,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'service'))
 
 from cmtharness import (  # noqa: E402,F401
-    DAY, IFACE_CONNECTION, Client, DBusCallError, ServiceTestCase, log, main, now, scaled)
+    DAY, IFACE_CONNECTION, Client, Daemon, DBusCallError, ServiceTestCase, SignalRecorder, log, main,
+    now, scaled)
 
 from gi.repository import Gio, GLib  # noqa: E402
 
