@@ -242,3 +242,11 @@ cmt_auto_renew_row_get_switch (CmtAutoRenewRow *self)
 {
   return self->toggle;
 }
+
+void
+cmt_auto_renew_row_refresh (CmtAutoRenewRow *self)
+{
+  g_return_if_fail (CMT_IS_AUTO_RENEW_ROW (self));
+  if (self->connection != NULL)
+    refresh (self);
+}

@@ -18,5 +18,7 @@ G_DECLARE_FINAL_TYPE (CmtAutoRenewRow, cmt_auto_renew_row, CMT, AUTO_RENEW_ROW, 
 GtkWidget *cmt_auto_renew_row_new        (GDBusObjectManager *manager,
                                           GDBusObject        *object);
 GtkSwitch *cmt_auto_renew_row_get_switch (CmtAutoRenewRow    *self);
+/* Reads the connection (and its server's name) again. */
+void       cmt_auto_renew_row_refresh    (CmtAutoRenewRow    *self);
 
 G_END_DECLS

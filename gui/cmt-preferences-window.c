@@ -53,6 +53,16 @@ compare_titles (gconstpointer a,
 }
 
 static void
+on_object_added (CmtPreferencesWindow *self)
+{
+  /* A server that arrives after its connections gives them their names. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->connections_list));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (CMT_IS_AUTO_RENEW_ROW (child))
+      cmt_auto_renew_row_refresh (CMT_AUTO_RENEW_ROW (child));
+}
+
+static void
 bind_settings (CmtPreferencesWindow *self)
 {
   GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
@@ -158,6 +168,8 @@ cmt_preferences_window_new (GtkWindow          *parent,
       sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_steal_pointer (&connections)), sorter);
       gtk_list_box_bind_model (self->connections_list, G_LIST_MODEL (sorted),
                                create_auto_renew_row, self, NULL);
+      g_signal_connect_object (manager, "object-added", G_CALLBACK (on_object_added),
+                               self, G_CONNECT_SWAPPED);
       g_object_unref (sorted);
     }
   return GTK_WINDOW (self);

@@ -42,6 +42,8 @@ struct _CmtWindow
   GCancellable         *cancellable;
   guint                 tick_id;
   guint                 update_idle_id;
+  gboolean              names_changed;  /* a server or account came or went */
+  GtkSorter            *sorter;
 
   AdwToastOverlay      *toast_overlay;
   AdwViewSwitcherTitle *switcher_title;
@@ -186,12 +188,26 @@ update_state (CmtWindow *self)
   update_keyring (self);
 }
 
+static void refresh_rows (CmtWindow *self);
+
 static gboolean
 update_state_idle (gpointer user_data)
 {
   CmtWindow *self = user_data;
 
   self->update_idle_id = 0;
+  if (self->names_changed)
+    {
+      /* Rows, order and search read server names and account emails from
+       * other objects, which may arrive after the connections (e.g. when the
+       * service starts again). */
+      self->names_changed = FALSE;
+      refresh_rows (self);
+      if (self->sorter != NULL)
+        gtk_sorter_changed (self->sorter, GTK_SORTER_CHANGE_DIFFERENT);
+      if (self->filter != NULL)
+        gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+    }
   update_state (self);
   return G_SOURCE_REMOVE;
 }
@@ -254,8 +270,13 @@ track_manager_iface (CmtWindow *self)
 }
 
 static void
-on_objects_changed (CmtWindow *self)
+on_objects_changed (CmtWindow   *self,
+                    GDBusObject *object)
 {
+  if (CMT_IS_OBJECT (object) &&
+      (cmt_object_peek_server (CMT_OBJECT (object)) != NULL ||
+       cmt_object_peek_cloud_account (CMT_OBJECT (object)) != NULL))
+    self->names_changed = TRUE;
   track_manager_iface (self);
   queue_update_state (self);
 }
@@ -284,6 +305,15 @@ on_name_owner_changed (CmtWindow *self)
 /* --- the connection list --- */
 
 static void
+row_finalized (gpointer  user_data,
+               GObject  *where_the_row_was)
+{
+  CmtWindow *self = user_data;
+
+  g_ptr_array_remove_fast (self->rows, where_the_row_was);
+}
+
+static void
 factory_setup (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                CmtWindow                *self)
@@ -291,18 +321,9 @@ factory_setup (GtkSignalListItemFactory *factory,
   GtkWidget *row = cmt_connection_row_new (self->manager);
 
   gtk_list_item_set_child (item, row);
+  /* List items can go without a teardown (e.g. when the model empties): follow the row itself. */
+  g_object_weak_ref (G_OBJECT (row), row_finalized, self);
   g_ptr_array_add (self->rows, row);
-}
-
-static void
-factory_teardown (GtkSignalListItemFactory *factory,
-                  GtkListItem              *item,
-                  CmtWindow                *self)
-{
-  GtkWidget *row = gtk_list_item_get_child (item);
-
-  if (row != NULL && self->rows != NULL)
-    g_ptr_array_remove_fast (self->rows, row);
 }
 
 static void
@@ -420,6 +441,7 @@ clear_models (CmtWindow *self)
   g_clear_object (&self->manager_iface);
   g_clear_object (&self->selection);
   g_clear_object (&self->sorted);
+  g_clear_object (&self->sorter);
   g_clear_object (&self->filtered);
   g_clear_object (&self->filter);
   g_clear_object (&self->connections);
@@ -461,8 +483,9 @@ cmt_window_set_object_manager (CmtWindow          *self,
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_connection, self, NULL));
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->connections)),
                                               g_object_ref (self->filter));
+  self->sorter = cmt_connection_sorter_new (manager);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
-                                          cmt_connection_sorter_new (manager));
+                                          g_object_ref (self->sorter));
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -470,7 +493,6 @@ cmt_window_set_object_manager (CmtWindow          *self,
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (factory_setup), self);
-  g_signal_connect (factory, "teardown", G_CALLBACK (factory_teardown), self);
   g_signal_connect (factory, "bind", G_CALLBACK (factory_bind), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (factory_unbind), self);
   gtk_list_view_set_factory (self->list_view, factory);
@@ -1051,6 +1073,8 @@ cmt_window_dispose (GObject *object)
   g_clear_handle_id (&self->update_idle_id, g_source_remove);
   clear_models (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CMT_TYPE_WINDOW);
+  for (guint i = 0; self->rows != NULL && i < self->rows->len; i++)
+    g_object_weak_unref (g_ptr_array_index (self->rows, i), row_finalized, self);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cmt_window_parent_class)->dispose (object);

@@ -189,13 +189,62 @@ def _extents(acc):
         return None
 
 
-def on_screen(acc):
-    """GTK 4.8 never sets SHOWING: a widget that is not mapped has empty
-    extents, and one scrolled or slid out of its window lies at negative
-    coordinates."""
+def _parent(acc):
+    try:
+        return acc.get_parent()
+    except (GLib.Error, ValueError):
+        return None
+
+
+def _ancestors(acc):
+    """@acc's ancestors, nearest first, up to (not including) the application."""
+    out = []
+    node = _parent(acc)
+    while node is not None and role_of(node) != 'application':
+        out.append(node)
+        node = _parent(node)
+    return out
+
+
+def on_screen(acc, ancestors=None):
+    """Whether @acc can be seen now. GTK 4.8 never sets SHOWING; a widget
+    never shown has empty extents, one slid out of its window negative ones,
+    but one on a stack page that was shown and then hidden keeps its old
+    extents. So ask the window what is at @acc's centre (gtk_widget_pick):
+    @acc is on screen if the answer is @acc, inside @acc, or one of @acc's
+    containers (insensitive and untargetable widgets are not picked), and not
+    if it is something else (a widget of the page shown instead).
+    @ancestors (nearest first) saves looking them up."""
     ext = _extents(acc)
-    return (ext is not None and ext.width > 0 and ext.height > 0
-            and ext.x + ext.width > 0 and ext.y + ext.height > 0)
+    if ext is None or ext.width <= 0 or ext.height <= 0 or ext.x + ext.width <= 0 or ext.y + ext.height <= 0:
+        return False
+    if ancestors is None:
+        ancestors = _ancestors(acc)
+    if not ancestors:
+        return True   # a window
+    window = ancestors[-1]
+    try:
+        hit = window.queryComponent().getAccessibleAtPoint(ext.x + ext.width // 2, ext.y + ext.height // 2,
+                                                           pyatspi.WINDOW_COORDS)
+    except (NotImplementedError, GLib.Error, AttributeError, ValueError):
+        return True
+    if hit is None:
+        # The point is on something not exposed (an icon inside a button):
+        # no answer either way, so the extents decide.
+        return True
+    if hit == acc or any(hit == a for a in ancestors[:-1]):
+        return True
+    node = _parent(hit)
+    while node is not None and node != window:
+        if node == acc:
+            return True
+        node = _parent(node)
+    return False
+
+
+def _window_shown(window):
+    ext = _extents(window)
+    return ext is not None and ext.width > 0 and ext.height > 0
 
 
 def role_of(acc):
@@ -238,13 +287,20 @@ def children_of(acc):
     return out
 
 
-def walk(acc, depth=0, max_depth=60):
+def walk(acc, depth=0, max_depth=60, ancestors=()):
     """Every accessible under @acc, depth first."""
+    for node, _ancestors_of_node in walk_with_ancestors(acc, depth, max_depth, ancestors):
+        yield node
+
+
+def walk_with_ancestors(acc, depth=0, max_depth=60, ancestors=()):
+    """(accessible, its ancestors nearest first) for everything under @acc."""
     if acc is None or depth > max_depth:
         return
-    yield acc
+    yield acc, ancestors
+    inner = (acc,) + ancestors
     for child in children_of(acc):
-        yield from walk(child, depth + 1, max_depth)
+        yield from walk_with_ancestors(child, depth + 1, max_depth, inner)
 
 
 def dump(acc, out=sys.stderr, only_on_screen=True):
@@ -392,7 +448,7 @@ class App:
         """The app's windows on screen, in the order the app lists them (the
         main window is a "frame"; AdwWindow dialogs show up as "filler",
         message dialogs as "dialog")."""
-        return [w for w in children_of(self.accessible()) if on_screen(w)]
+        return [w for w in children_of(self.accessible()) if _window_shown(w)]
 
     def window(self, title=None, timeout=30):
         """A window of the app, on screen, by title (the first one without)."""
@@ -410,14 +466,19 @@ class App:
     def find_all(self, role=None, name=None, root=None, visible=True, match=None):
         """Every accessible with @role and @name (see name_matches) now; @match(acc) filters further."""
         found = []
-        for acc in walk(root if root is not None else self.accessible()):
+        start = root if root is not None else self.accessible()
+        # Ancestors up to the window (the application itself is left out).
+        base = tuple(_ancestors(start)) if root is not None else ()
+        for acc, ancestors in walk_with_ancestors(start, ancestors=base):
+            if acc == start and root is None:
+                continue
             if role is not None and role_of(acc) != role:
                 continue
             if name is not None and not name_matches(name_of(acc), name):
                 continue
-            if visible and not on_screen(acc):
-                continue
             if match is not None and not match(acc):
+                continue
+            if visible and not on_screen(acc, list(a for a in ancestors if a != self._app)):
                 continue
             found.append(acc)
         return found

@@ -621,6 +621,29 @@ test_window_list (Fixture *fx, gconstpointer data)
   standard_clear (&st);
 }
 
+static CmtConnectionRow *find_row (GtkWidget *widget, const char *id);
+
+static void
+test_window_late_server (Fixture *fx, gconstpointer data)
+{
+  CmtWindow *window = window_new (fx);
+  g_autoptr(CmtConnection) connection = NULL;
+  g_autoptr(CmtServer) server = NULL;
+  CmtConnectionRow *row;
+
+  /* The service may announce a connection before its server (e.g. when it starts again). */
+  connection = add_connection (fx, "c_late", "late", "jira", "https://acme.atlassian.net", now () + 10 * DAY);
+  WAIT_FOR (find_row (GTK_WIDGET (window), "c_late") != NULL);
+  row = find_row (GTK_WIDGET (window), "c_late");
+  g_assert_cmpstr (cmt_connection_row_get_title (row), ==, "late → acme.atlassian.net");
+
+  server = add_server (fx, "late", "jira", "https://late.example.com");
+  WAIT_FOR (g_str_equal (cmt_connection_row_get_title (find_row (GTK_WIDGET (window), "c_late")),
+                         "late.example.com → acme.atlassian.net"));
+
+  window_destroy (window);
+}
+
 static void
 test_window_many (Fixture *fx, gconstpointer data)
 {
@@ -1056,6 +1079,7 @@ main (int argc, char *argv[])
   ADD ("/gui/credential-row/wording", test_credential_row);
   ADD ("/gui/window/states", test_window_states);
   ADD ("/gui/window/list", test_window_list);
+  ADD ("/gui/window/late-server", test_window_late_server);
   ADD ("/gui/window/many", test_window_many);
   ADD ("/gui/window/row-actions", test_window_row_actions);
   ADD ("/gui/window/credential-actions", test_credential_actions);

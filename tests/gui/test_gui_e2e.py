@@ -61,9 +61,13 @@ class GuiTestCase(ServiceTestCase):
     def quit_app(self):
         if self.app is None:
             return
-        failed = not getattr(self._outcome, 'success', True)
+        # Inside a cleanup _outcome.success reads True: look at the result instead.
+        result = getattr(self._outcome, 'result', None)
+        failed = result is not None and any(t is self for t, _ in result.failures + result.errors)
         if failed:
             log('app log (%s):\n%s' % (self.app.log_path, self.app.log_text()[-6000:]))
+            if self.app.running():
+                self.app.screenshot('FAILED-' + self._testMethodName)
         self.app.quit()
         output = self.app.log_text()
         self.assertNoSecrets(output, 'the app\'s output')
@@ -266,6 +270,23 @@ class MainWindowTest(GuiTestCase):
         self.client.wait_until(lambda: self.client.manager('KeyringState') == 'unlocked', 10,
                                'the service to see the keyring unlocked')
         app.wait_text_gone('The keyring is locked')
+
+    def test_service_gone_and_back(self):
+        jira, wiki = self.add_two_connections()
+        app = self.start_app()
+        app.find_text(self.jira_title)
+
+        # The service dies: the window says so and offers to start it again.
+        self.daemon.kill9()
+        app.find_text('The Service Is Not Running')
+        app.find('push button', 'Retry')
+        self.assertEqual(app.unnamed_controls(), [])
+        app.screenshot('service-not-running')
+
+        # Back (as after Retry, or another client starting it): the connections come back by themselves.
+        self.daemon.start()
+        app.find_text(self.jira_title)
+        app.wait_text_gone('The Service Is Not Running')
 
     def test_show_connection_activates_the_app(self):
         jira, wiki = self.add_two_connections()
