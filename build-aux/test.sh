@@ -1,9 +1,12 @@
 #!/bin/sh
 # test.sh: builds cmatoken and runs every test. Installs what is missing first.
 #
-#   1. the plain build (-Werror): every test;
-#   2. an AddressSanitizer + UBSan build: every test;
-#   3. the service's tests again with the daemon under valgrind memcheck.
+#   1. an AddressSanitizer + UBSan build: every test (unit, fake Atlassian,
+#      service, notifier, CLI, GUI widget and AT-SPI end-to-end, translations);
+#   2. the plain build (-Werror): the service's tests with the daemon under
+#      valgrind memcheck (a representative subset of the slowest files, see
+#      valgrind_subset in tests/service/), and the benchmark's smoke run
+#      (timings of a sanitized build mean nothing).
 #
 # Ends with "N passed, N failed" summed from meson's own summaries; exits
 # non-zero on any failure.
@@ -38,9 +41,9 @@ run() {
   failed=$((failed + ${fl:-0} + ${up:-0} + ${to:-0}))
 }
 
-run plain -C build --num-processes 2
-run asan -C build-asan --num-processes 2
+run asan -C build-asan --num-processes 2 --no-suite bench
 run valgrind -C build --setup valgrind --suite service --num-processes 2
+run bench -C build --suite bench --num-processes 2
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

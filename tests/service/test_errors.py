@@ -229,6 +229,7 @@ class TestExpiredAuthToken(ErrorCase):
 
 
 class TestNetwork(ErrorCase):
+    valgrind_subset = {'test_token_503', 'test_token_dropped', 'test_token_huge', 'test_save_503', 'test_closed_port'}
     timeout_s = None
 
     @classmethod

@@ -46,6 +46,7 @@ class KeyringCase(ServiceTestCase):
 
 
 class TestLocked(KeyringCase):
+    valgrind_subset = {'test_locked_and_unlocked_again'}
 
     def setUp(self):
         super().setUp()
@@ -87,6 +88,7 @@ class TestLocked(KeyringCase):
 
 
 class TestUnavailable(KeyringCase):
+    valgrind_subset = {'test_unavailable_and_back'}
 
     def setUp(self):
         super().setUp()
@@ -124,6 +126,7 @@ class TestUnavailable(KeyringCase):
 
 
 class TestItems(KeyringCase):
+    valgrind_subset = {'test_orphans_are_reconciled_at_start'}
     autostart_daemon = False
 
     def test_items_name_their_objects(self):

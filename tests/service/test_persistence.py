@@ -18,6 +18,7 @@ def read_text(path):
 
 
 class TestPersistence(ServiceTestCase):
+    valgrind_subset = {'test_kill_and_restart', 'test_kill_during_replace_token_keeps_the_old', 'test_key_file', 'test_unparsable_key_file_is_not_overwritten'}
     daemon_per_class = True
 
 

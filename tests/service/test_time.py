@@ -14,6 +14,7 @@ MARGIN = int(3 + scaled(1))
 
 
 class TestTime(ServiceTestCase):
+    valgrind_subset = {'test_connection_becomes_expiring', 'test_status_is_right_after_a_restart'}
     daemon_per_class = True
 
 
