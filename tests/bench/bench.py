@@ -698,6 +698,27 @@ class World:
                 return path
         return None
 
+    def cpu_ticks(self):
+        """CPU time so far of the processes a renewal runs through."""
+        pids = {'cmatokend': getattr(self, 'cmt_pid', None),
+                'gnome-keyring': self.owner_pid('org.freedesktop.secrets'),
+                'fake Atlassian': self.fake.proc.pid if self.fake else None,
+                'dbus-daemon': self.owner_pid('org.freedesktop.DBus')}
+        out = {}
+        for k, pid in pids.items():
+            if pid:
+                with_suppressed(lambda: out.__setitem__(k, proc_times(pid)))
+        return out
+
+    def owner_pid(self, name):
+        try:
+            return self.bus.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus',
+                                      'org.freedesktop.DBus', 'GetConnectionUnixProcessID',
+                                      GLib.Variant('(s)', (name,)), GLib.VariantType('(u)'),
+                                      Gio.DBusCallFlags.NONE, 10000, None).unpack()[0]
+        except GLib.Error:
+            return None
+
     # --- the app ---------------------------------------------------------------
     def launch_gui(self, which, n):
         """Starts the app or the floor under Xvfb with the frame hook; returns
@@ -894,6 +915,9 @@ def measure_n(world, res, n, cfg):
             met=gu['median'] <= 2 * pu['median'])
     i_c, i_g = idle['cmatokend'], idle['goa-daemon']
     res.add(id='wakeups', n=n, title='wake-ups while idle %d s' % cfg['idle'], unit='switches',
+            note='voluntary context switches of all threads; a thread that ends counts as one '
+                 '(threads ended: cmatokend %d, goa-daemon %d)' % (i_c['threads_exited'],
+                                                                  i_g['threads_exited']),
             cmatoken=dict(median=i_c['voluntary'], min=i_c['voluntary'], max=i_c['voluntary'],
                           samples=1, detail=i_c),
             anchor=dict(name='goa-daemon', median=i_g['voluntary'], min=i_g['voluntary'],
@@ -966,6 +990,7 @@ def measure_renew(world, res, cfg):
     site = site_url.rsplit('/', 1)[1]
     cred = next(c for c in world.creds if c[0] == site)
     renew_ms, curl_ms = [], []
+    cpu_before = world.cpu_ticks()
     for i in range(cfg['renew_samples'] + 1):
         c = curl_floor(world, cred)
         t0 = time.monotonic()
@@ -975,8 +1000,11 @@ def measure_renew(world, res, cfg):
         if i > 0:  # the first of each warms up connections and caches
             renew_ms.append(t)
             curl_ms.append(c)
+    # Per renewal (curl's requests count towards the fake and dbus-daemon too).
+    cpu = {k: (v - cpu_before.get(k, 0)) / TICK / (cfg['renew_samples'] + 1) * 1000
+           for k, v in world.cpu_ticks().items()}
     r, cu = summary(renew_ms, p99=True), summary(curl_ms, p99=True)
-    res.add(id='renew', n=n, title='Renew end to end (fake Atlassian on loopback)', unit='ms',
+    res.add(id='renew', n=n, cpu_ms_per_renewal=cpu, title='Renew end to end (fake Atlassian on loopback)', unit='ms',
             cmatoken=r, anchor=dict(cu, name='the two requests with curl'),
             ratio=ratio(r['median'], cu['median']), ratio_p99=ratio(r['p99'], cu['p99']),
             target='≤ 2× the floor',
@@ -1003,6 +1031,7 @@ def measure_renew(world, res, cfg):
                                      'PropertiesChanged', None, IFACE_CONNECTION,
                                      Gio.DBusSignalFlags.NONE, on_changed)
     before = world.fake.counters()
+    cpu_before = world.cpu_ticks()
     sampler = HttpConnectionSampler(world.cmt_pid, world.fake.port)
     sampler.start()
     outcome = {'ok': 0, 'errors': [], 'left': len(paths)}
@@ -1031,6 +1060,7 @@ def measure_renew(world, res, cfg):
         pass
     world.bus.signal_unsubscribe(sub)
     sampler.finish()
+    cpu = {k: (v - cpu_before.get(k, 0)) / TICK for k, v in world.cpu_ticks().items()}
     after = world.fake.counters()
     res.add(id='renew_all', n=n, title='%d connections renewed at once' % n, unit='s',
             cmatoken=dict(median=total, min=total, max=total, samples=1),
@@ -1040,13 +1070,15 @@ def measure_renew(world, res, cfg):
             max_parallel=sampler.peak, parallel_samples=sampler.samples,
             max_renewing=peak['renewing'], max_renew_step_set=peak['steps'],
             fake_requests={k: after[k] - before.get(k, 0) for k in after if ':' not in k},
+            cpu_seconds=cpu,
             target='all succeed, bounded parallelism, total ≤ 5 s',
             met=(outcome['ok'] == n and 0 < sampler.peak < n and total <= 5.0),
             note='parallelism: most TCP connections from cmatokend to the fake open at once '
                  '(sampled every 2 ms); Renewing was true on %d connections at once' % peak['renewing'])
     log('%d at once: %d ok, %d failed, %.2f s, at most %d HTTP connections open at once '
-        '(%d renewing or queued)' % (n, outcome['ok'], len(outcome['errors']), total,
-                                     sampler.peak, peak['renewing']))
+        '(%d renewing or queued); CPU seconds meanwhile: %s'
+        % (n, outcome['ok'], len(outcome['errors']), total, sampler.peak, peak['renewing'],
+           ', '.join('%s %.1f' % kv for kv in sorted(cpu.items()))))
 
 
 def curl_floor(world, cred):
@@ -1191,18 +1223,32 @@ def markdown(data):
         lines.append('| %s | %s | %s | %s | %s | %s | %s | %s |' % (
             f['title'], '{:,}'.format(f['n']), value, anchor['name'] if anchor else '—',
             cell(anchor, unit, p99) if anchor else '—', r, f['target'], met))
+    notes = []
+    for f in data['figures']:
+        parts = [f['note']] if f.get('note') else []
+        if f.get('cpu_ms_per_renewal'):
+            parts.append('CPU ms per renewal: ' + ', '.join(
+                '%s %.1f' % kv for kv in sorted(f['cpu_ms_per_renewal'].items())))
+        if f.get('cpu_seconds'):
+            parts.append('CPU seconds meanwhile: ' + ', '.join(
+                '%s %.1f' % kv for kv in sorted(f['cpu_seconds'].items())))
+        if parts:
+            notes.append('- %s, N=%s: %s.' % (f['title'], '{:,}'.format(f['n']), '; '.join(parts)))
+    if notes:
+        lines.append('')
+        lines += notes
     v = m['versions']
     lines.append('')
     lines.append('Machine: %s, %d cores, %d MB; %s, kernel %s. Build: %s (commit %s). '
                  'GLib %s, GTK %s, libadwaita %s, libsoup %s, libsecret %s; goa-daemon %s, '
                  'gnome-keyring %s, dbus-daemon %s, curl %s; GSK renderer %s (Xvfb). '
                  'Mode %s: %d runs, median (min–max over all samples), p99 where shown; '
-                 'idle window %d s; %s.'
+                 'idle window %d s; load average %.1f at the start, %.1f at the end; %s.'
                  % (m['cpu'], m['cores'], m['memory_mb'], m['os'], m['kernel'], m['buildtype'],
                     m['commit'], v['GLib'], v['GTK'], v['libadwaita'], v['libsoup'],
                     v['libsecret'], v['goa-daemon'], v['gnome-keyring'], v['dbus-daemon'],
                     v['curl'], m['gsk_renderer'], m['mode'], m['runs'], m['idle_seconds'],
-                    m['date']))
+                    m['loadavg_1min']['start'], m['loadavg_1min']['end'], m['date']))
     return '\n'.join(lines) + '\n'
 
 
