@@ -197,6 +197,16 @@ class MainWindowTest(GuiTestCase):
         app.activate_action('show-connection', object_id(jira))
         wait_until(lambda: self.jira_title in selected_titles(), 10, 'the Jira row to be selected')
 
+        # app.renew-connection opens the product's renewal flow over the window (Escape closes it).
+        main_window = app.window('Cloud Migration Tokens')
+        app.activate_action('renew-connection', object_id(wiki))
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the renewal flow')[0]
+        app.find_text(self.wiki_title, root=dialog)
+        wait_until(lambda: self.wiki_title in selected_titles(), 10, 'the Confluence row to be selected')
+        app.screenshot('renew-connection')
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+
     def test_renewing_shows_live(self):
         jira, wiki = self.add_two_connections()
         app = self.start_app()
