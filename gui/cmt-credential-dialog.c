@@ -2,9 +2,9 @@
 #include <glib/gi18n.h>
 
 #include "cmt-credential-dialog.h"
-#include "cmt-resources.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-resources.h"
 #include "cmt-url.h"
 
 #define API_TOKENS_PAGE "https://id.atlassian.com/manage-profile/security/api-tokens"

@@ -3,8 +3,8 @@
 
 #include "cmt-credential-row.h"
 #include "cmt-dbus.h"
-#include "cmt-resources.h"
 #include "cmt-error.h"
+#include "cmt-resources.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 

@@ -2,9 +2,9 @@
 #include <glib/gi18n.h>
 
 #include "cmt-auto-renew-row.h"
-#include "cmt-resources.h"
 #include "cmt-object-model.h"
 #include "cmt-preferences-window.h"
+#include "cmt-resources.h"
 #include "cmt-wording.h"
 
 struct _CmtPreferencesWindow

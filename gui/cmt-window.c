@@ -2,7 +2,6 @@
 #include <glib/gi18n.h>
 
 #include "cmt-add-connection-dialog.h"
-#include "cmt-resources.h"
 #include "cmt-connection-row.h"
 #include "cmt-connection-sorter.h"
 #include "cmt-credential-dialog.h"
@@ -11,6 +10,7 @@
 #include "cmt-error.h"
 #include "cmt-object-model.h"
 #include "cmt-renew-dialog.h"
+#include "cmt-resources.h"
 #include "cmt-url.h"
 #include "cmt-window.h"
 #include "cmt-wording.h"
