@@ -876,6 +876,28 @@ on_prepare_for_sleep (GDBusConnection *bus,
 }
 
 static void
+drop_system_bus (CmtdDaemon *self)
+{
+  if (self->system_bus == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->system_bus, self);
+  if (self->sleep_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
+  self->sleep_subscription = 0;
+  g_clear_object (&self->system_bus);
+}
+
+static void
+on_system_bus_closed (GDBusConnection *bus,
+                      gboolean         remote_peer_vanished,
+                      GError          *error,
+                      CmtdDaemon      *self)
+{
+  g_message ("The system bus went away; resumes are noticed through the wall clock alone");
+  drop_system_bus (self);
+}
+
+static void
 on_system_bus (GObject      *source,
                GAsyncResult *result,
                gpointer      user_data)
@@ -896,6 +918,10 @@ on_system_bus (GObject      *source,
   else
     {
       self->system_bus = bus;
+      /* GLib would end the whole process with the system bus: it is only
+       * a nicety here. */
+      g_dbus_connection_set_exit_on_close (bus, FALSE);
+      g_signal_connect (bus, "closed", G_CALLBACK (on_system_bus_closed), self);
       /* logind may not be running (yet): a match rule costs nothing. */
       self->sleep_subscription =
         g_dbus_connection_signal_subscribe (bus, "org.freedesktop.login1",
@@ -1366,10 +1392,7 @@ cmtd_daemon_dispose (GObject *object)
   if (self->collection_subscription != 0)
     g_dbus_connection_signal_unsubscribe (self->bus, self->collection_subscription);
   self->collection_subscription = 0;
-  if (self->sleep_subscription != 0)
-    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
-  self->sleep_subscription = 0;
-  g_clear_object (&self->system_bus);
+  drop_system_bus (self);
   /* Writes what it announced; main() lets the loop run once afterwards. */
   g_clear_object (&self->notifier);
   unwatch_all (self);

@@ -72,6 +72,22 @@ class TestResume(WatchTestCase):
         self.quiet(1)
         self.assertEqual(self.log_lines(RESUMED), [])
 
+    def test_the_system_bus_going_away(self):
+        bus = self.system_bus()
+        self.logind(bus)
+        self.start_daemon(env={'DBUS_SYSTEM_BUS_ADDRESS': bus.address})
+        self.client.wait_until(lambda: self.log_lines('Watching logind for resumes'), 10,
+                               'the service to watch logind')
+        bus.stop()
+        self.client.wait_until(lambda: self.log_lines('The system bus went away'), 10,
+                               'the service to notice')
+        # Still here (GDBus would have ended the process), and working.
+        self.quiet(1)
+        self.assertTrue(self.daemon.running())
+        conn = self.add_connection('jira', 'acme')
+        self.client.renew(conn)
+        self.assertEqual(self.client.props(conn)['Status'], 'valid')
+
     def test_a_system_bus_without_logind(self):
         bus = self.system_bus()
         self.start_daemon(env={'DBUS_SYSTEM_BUS_ADDRESS': bus.address})
