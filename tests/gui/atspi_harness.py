@@ -160,8 +160,10 @@ class Display:
         os.environ['DISPLAY'] = self.name
         os.environ['GDK_BACKEND'] = 'x11'
         os.environ.pop('WAYLAND_DISPLAY', None)
-        # Whatever the bus starts (the app by D-Bus activation, the a11y bus) needs the display.
-        update_activation_environment(DISPLAY=self.name, GDK_BACKEND='x11')
+        # Whatever the bus starts (the app by D-Bus activation, the a11y bus) needs the
+        # display, and an activated app must be as visible to AT-SPI as one App starts.
+        update_activation_environment(DISPLAY=self.name, GDK_BACKEND='x11', GTK_A11Y='atspi',
+                                      GDK_DEBUG='gl-disable')
         log('Xvfb on', self.name)
         return self
 
