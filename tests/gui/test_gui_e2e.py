@@ -229,6 +229,15 @@ class MainWindowTest(GuiTestCase):
         self.assertTrue(app.find('push button', 'Renew ' + url_display(self.fake.server_url('jira')))
                         .getState().contains(pyatspi.STATE_SENSITIVE))
 
+        # A renewal that fails: the row shows the service's own words.
+        self.fake.add_fault({'endpoint': 'save', 'target': 'jira', 'status': 404, 'count': 1})
+        with self.assertRaisesDBus('NotSupported', 'Failed', 'TokenRejected'):
+            self.client.renew(jira)
+        message = self.client.get_property(jira, IFACE_CONNECTION, 'LastError')
+        self.assertTrue(message)
+        app.find_text(message)
+        app.screenshot('row-error')
+
     def test_replace_server_credential(self):
         self.add_two_connections()
         server = self.find_server('jira')
