@@ -127,7 +127,7 @@ class TestFailures(AutoRenewCase):
                                              self.daemon.log_text())]
         self.assertEqual(delays, [BACKOFF, 2 * BACKOFF])
         # Transient failures are not announced; the success is.
-        notifies = self.notifications.wait_notifies(1, 10)
+        self.notifications.wait_notifies(1, 10)
         self.quiet(1)
         self.assertEqual([n['summary'] for n in self.notifications.notifies()],
                          ['The JCMA token for %s was renewed automatically' % self.host('jira')])
@@ -199,14 +199,6 @@ class TestFailures(AutoRenewCase):
         self.wait_renewed(conn, t0, 20)
         self.assertEqual(self.notifications.wait_notifies(1, 10)[0]['summary'],
                          'The JCMA token for %s was renewed automatically' % self.host('jira'))
-
-    def rotate(self, site):
-        from cmtharness import secret
-        user = dict(self.sc.user(site))
-        user['api_token'] = secret('ATATT')
-        self.fake.set_user(site, user)
-        self.addCleanup(self.fake.set_user, site, self.sc.user(site))
-        return user['api_token']
 
 
 class TestSettings(AutoRenewCase):

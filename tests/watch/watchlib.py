@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 from cmtharness import (  # noqa: E402,F401
     DAY, IFACE_CONNECTION, Client, Daemon, DBusCallError, ServiceTestCase, SignalRecorder, log, main,
-    now, scaled)
+    now, scaled, secret)
 
 from gi.repository import Gio, GLib  # noqa: E402
 
@@ -224,3 +224,12 @@ class WatchTestCase(ServiceTestCase):
 
     def log_lines(self, needle):
         return [line for line in self.daemon.log_text().splitlines() if needle in line]
+
+    def rotate(self, site):
+        """Gives the site's first user a new API token in the fake (the stored
+        one is refused from now on); returns it. Undone after the test."""
+        user = dict(self.sc.user(site))
+        user['api_token'] = secret('ATATT')
+        self.fake.set_user(site, user)
+        self.addCleanup(self.fake.set_user, site, self.sc.user(site))
+        return user['api_token']
