@@ -246,6 +246,10 @@ class TestCli(AutoRenewCase):
         status = self.ctl('status')
         self.assertEqual(status.returncode, 0, status.stderr)
         self.assertNoSecrets(status.stdout + status.stderr)
+        self.assertIn('AUTO-RENEW', status.stdout)
+        row = [line for line in status.stdout.splitlines() if cid in line]
+        self.assertEqual(len(row), 1, status.stdout)
+        self.assertRegex(row[0], r'\bon\b')
         out = self.ctl('auto-renew', cid, 'off')
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertFalse(self.client.props(conn)['AutoRenew'])
