@@ -126,10 +126,15 @@ cmtctl_parse_options (const CmtctlCommand *command,
   /* (*argv)[0] is the command name. */
   if (*argc - 1 < min_args)
     {
+      /* The usage line is command syntax, not a sentence: it is not translated. */
+      g_autofree char *usage = g_strjoin (" ", g_get_prgname (), command->name,
+                                          parameters != NULL ? parameters : "", NULL);
+
+      g_strchomp (usage);
+      /* Translators: %s is the command's syntax, e.g. "cmatokenctl remove OBJECT". */
       *exit_code = cmtctl_usage_error (command->name,
-                                       _("Missing arguments: %s %s %s"),
-                                       g_get_prgname (), command->name,
-                                       parameters != NULL ? parameters : "");
+                                       _("Some arguments are missing. Usage: %s"),
+                                       usage);
       return FALSE;
     }
   if (*argc - 1 > max_args)

@@ -1048,7 +1048,7 @@ on_token_saved (GObject      *source,
     g_task_return_error (task, server_auth_error (op, status));
   else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
     g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_TOKEN_REJECTED,
-                             _("The Cloud Migration Assistant on %1$s did not accept the connection token for %2$s (“Exception in saving token”). The token may have expired on the way, or it was made for another cloud site. Try again; if it fails again, renew the connection by hand in the assistant."),
+                             _("The Cloud Migration Assistant on %1$s did not accept the auth token for %2$s (“Exception in saving token”). The token may have expired on the way, or it was made for another cloud site. Try again; if it fails again, renew the connection by hand in the assistant."),
                              op->host, op->cloud_url);
   else if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_METHOD_NOT_ALLOWED ||
            status == SOUP_STATUS_NOT_IMPLEMENTED)
@@ -1088,7 +1088,7 @@ cmtd_atlassian_save_token_async (CmtdAtlassian       *self,
       !check_auth_kind (task, auth_kind, username) ||
       !check_nonempty (task, secret, _("The server credential is empty. Enter the personal access token or the password.")) ||
       !check_nonempty (task, cloud_url, _("The cloud site address is empty. Enter the address of your cloud site, like https://your-site.atlassian.net.")) ||
-      !check_nonempty (task, auth_token, _("There is no connection token to save. Start the renewal again.")))
+      !check_nonempty (task, auth_token, _("There is no auth token to save. Start the renewal again.")))
     return;
   op->auth_kind = g_strdup (auth_kind);
   op->username = g_strdup (username);

@@ -43,8 +43,8 @@ class TestUsage(CliTestCase):
         self.assertUsage(self.ctl('status', '--frob'), '--frob')
 
     def test_missing_and_extra_arguments(self):
-        self.assertUsage(self.ctl('add-cloud-account', 'a@example.com'), 'Missing arguments')
-        self.assertUsage(self.ctl('renew'), 'Missing arguments')
+        self.assertUsage(self.ctl('add-cloud-account', 'a@example.com'), 'Some arguments are missing')
+        self.assertUsage(self.ctl('renew'), 'Some arguments are missing')
         self.assertUsage(self.ctl('status', 'extra'), 'Too many arguments', '“extra”')
         self.assertUsage(self.ctl('remove', 'a', 'b'), 'Too many arguments')
 
