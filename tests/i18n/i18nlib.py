@@ -68,6 +68,22 @@ class Words:
             raise AssertionError('po/ja.po does not translate %r (got %r)' % (msgid, out))
         return out
 
+    def tr(self, msgid):
+        """The translation, or the msgid where ja.po keeps it (Atlassian's button names)."""
+        return self.cat.gettext(msgid)
+
+    def translated_msgids(self):
+        """English texts that ja.po translates to something else: none of them should be on screen in ja."""
+        catalog = getattr(self.cat, '_catalog', {})
+        out = set()
+        for key, value in catalog.items():
+            if isinstance(key, tuple):  # plural forms
+                continue
+            msgid = key.split('\x04', 1)[-1]
+            if msgid and value and value != msgid and japanese(value):
+                out.add(msgid)
+        return out
+
     def C_(self, context, msgid):
         return self.cat.pgettext(context, msgid)
 
