@@ -33,10 +33,10 @@ class TestStatusLanguage(CliTestCase):
 
     def test_status(self):
         w = Words()
-        expiring = self.add_connection('jira', 'acme', renewed_at=now() - 18 * DAY - 3600)
+        self.add_connection('jira', 'acme', renewed_at=now() - 18 * DAY - 3600)
         valid = self.add_connection('wiki', 'acme', renewed_at=now() - 2 * DAY)
-        expired = self.add_connection('jira', 'other', renewed_at=now() - 23 * DAY - 3600,
-                                      check=False)
+        self.add_connection('jira', 'other', renewed_at=now() - 23 * DAY - 3600,
+                            check=False)
         valid_until = w.valid_until(self.client.get_property(valid, IFACE_CONNECTION, 'ExpiresAt'))
         res = self.ctl_in_lang('status')
         self.assertIn(res.rc, (0, 3), res.err)
@@ -54,7 +54,6 @@ class TestStatusLanguage(CliTestCase):
                 self.assertNotIn(english, out, 'English left in the Japanese status')
         else:
             self.assertFalse(japanese(out), 'Japanese in the English status:\n' + out)
-        del expiring, expired
 
 
 if __name__ == '__main__':
