@@ -200,6 +200,9 @@ class FlowsTest(GuiTestCase):
         holds = self.fake.holds('jira')
         self.assertEqual([h['email'] for h in holds], ['admin2@acme.test'])
         self.assertEqual(holds[0]['cloudUrl'], self.fake.site_url('acme'))
+        # The row follows: renewed with the second account.
+        app.find_text('Cloud account: admin2@acme.test', timeout=FLOW_WAIT)
+        self.shot('connections-renewed')
 
     def test_ccma_renewal(self):
         conn = self.add_connection('wiki', 'acme', check=False)
