@@ -23,6 +23,7 @@ class RenewCase(ServiceTestCase):
 
 
 class TestRenew(RenewCase):
+    valgrind_subset = {'test_renew_jira_with_pat', 'test_renew_confluence_with_password', 'test_consent_required', 'test_change_account', 'test_single_flight', 'test_cancel_renew', 'test_renew_step_goes_to_save_token'}
     daemon_per_class = True
 
 

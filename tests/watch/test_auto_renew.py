@@ -33,6 +33,7 @@ class AutoRenewCase(WatchTestCase):
 
 
 class TestAutoRenew(AutoRenewCase):
+    valgrind_subset = {'test_renews_at_its_time'}
 
     def test_renews_at_its_time(self):
         lifetime, _warn = self.times()
@@ -113,6 +114,7 @@ class TestAutoRenew(AutoRenewCase):
 
 
 class TestFailures(AutoRenewCase):
+    valgrind_subset = {'test_stops_and_notifies_when_the_api_token_is_refused'}
 
     def test_backs_off_on_transient_failures(self):
         self.fake.add_fault({'endpoint': 'token', 'status': 503, 'count': 2})
@@ -202,6 +204,7 @@ class TestFailures(AutoRenewCase):
 
 
 class TestSettings(AutoRenewCase):
+    valgrind_subset = set()
 
     def test_a_longer_lead_makes_it_due(self):
         lifetime, _warn = self.times()
@@ -228,6 +231,7 @@ class TestSettings(AutoRenewCase):
 
 
 class TestCli(AutoRenewCase):
+    valgrind_subset = set()
 
     def ctl(self, *args):
         return subprocess.run([os.path.join(os.environ['CMT_BUILDDIR'], 'cli', 'cmatokenctl')]

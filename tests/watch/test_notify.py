@@ -25,6 +25,7 @@ class NotifyCase(WatchTestCase):
 
 
 class TestConnectionNotifications(NotifyCase):
+    valgrind_subset = {'test_expired_replaces_expiring_and_a_renewal_closes_it'}
 
     def test_expiring_is_announced_at_its_time_once_also_across_restarts(self):
         lifetime, warn = self.times()
@@ -119,6 +120,7 @@ class TestConnectionNotifications(NotifyCase):
 
 
 class TestActions(NotifyCase):
+    valgrind_subset = {'test_renew_action_opens_the_renewal_in_the_app'}
 
     def setUp(self):
         super().setUp()
@@ -153,6 +155,7 @@ class TestActions(NotifyCase):
 
 
 class TestCredentials(NotifyCase):
+    valgrind_subset = set()
 
     def test_a_refused_api_token_is_announced_and_closed_when_replaced(self):
         acc = self.add_account('acme')
@@ -181,6 +184,7 @@ class TestCredentials(NotifyCase):
 
 
 class TestNoNotificationServer(NotifyCase):
+    valgrind_subset = {'test_the_service_works_without_one_and_delivers_when_one_appears'}
     notification_server = False
 
     def test_the_service_works_without_one_and_delivers_when_one_appears(self):
@@ -226,6 +230,7 @@ class TestNoNotificationServer(NotifyCase):
 
 
 class TestJapanese(NotifyCase):
+    valgrind_subset = set()
     daemon_env = {'LANG': 'C.UTF-8', 'LC_ALL': '', 'LANGUAGE': 'ja',
                   'CMT_LOCALEDIR': os.path.join(os.environ.get('CMT_BUILDDIR', ''), 'po')}
 

@@ -17,6 +17,7 @@ WAKE_ALL = 'the clock was set or the machine resumed'
 
 
 class TestResume(WatchTestCase):
+    valgrind_subset = {'test_prepare_for_sleep_false_re_evaluates_everything', 'test_no_system_bus'}
     autostart_daemon = False
 
     def system_bus(self):
