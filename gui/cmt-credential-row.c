@@ -12,7 +12,7 @@
 
 struct _CmtCredentialRow
 {
-  GtkListBoxRow       parent_instance;
+  GtkWidget           parent_instance;
 
   GDBusObjectManager *manager;
   GDBusObject        *object;
@@ -32,7 +32,7 @@ struct _CmtCredentialRow
   GtkWidget          *remove_button;
 };
 
-G_DEFINE_FINAL_TYPE (CmtCredentialRow, cmt_credential_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (CmtCredentialRow, cmt_credential_row, GTK_TYPE_WIDGET)
 
 static char *
 server_subtitle (CmtServer *server)
@@ -68,6 +68,10 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
   const char *replace_label;
   const char *last_error;
   CmtStatus status;
+
+  /* An unbound recycled row: its next bind refreshes it. */
+  if (self->account == NULL && self->server == NULL)
+    return;
 
   if (manager_iface != NULL)
     warn_before = MAX (cmt_manager_get_credential_warn_before (manager_iface), 0);
@@ -196,6 +200,8 @@ row_check (GtkWidget  *widget,
 {
   CmtCredentialRow *self = CMT_CREDENTIAL_ROW (widget);
 
+  if (self->object == NULL)
+    return;
   checking (self, TRUE);
   if (self->account != NULL)
     cmt_cloud_account_call_check (self->account, self->cancellable, check_done, g_object_ref (self));
@@ -210,6 +216,8 @@ row_replace (GtkWidget  *widget,
 {
   CmtCredentialRow *self = CMT_CREDENTIAL_ROW (widget);
 
+  if (self->object == NULL)
+    return;
   gtk_widget_activate_action (widget, "main.replace-credential", "s",
                               g_dbus_object_get_object_path (self->object));
 }
@@ -221,6 +229,8 @@ row_remove (GtkWidget  *widget,
 {
   CmtCredentialRow *self = CMT_CREDENTIAL_ROW (widget);
 
+  if (self->object == NULL)
+    return;
   gtk_widget_activate_action (widget, "main.remove-credential", "s",
                               g_dbus_object_get_object_path (self->object));
 }
@@ -230,17 +240,15 @@ cmt_credential_row_dispose (GObject *object)
 {
   CmtCredentialRow *self = CMT_CREDENTIAL_ROW (object);
 
+  cmt_credential_row_set_object (self, NULL);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  if (self->account != NULL)
-    g_signal_handlers_disconnect_by_data (self->account, self);
-  if (self->server != NULL)
-    g_signal_handlers_disconnect_by_data (self->server, self);
-  g_clear_object (&self->account);
-  g_clear_object (&self->server);
-  g_clear_object (&self->object);
   g_clear_object (&self->manager);
   gtk_widget_dispose_template (GTK_WIDGET (self), CMT_TYPE_CREDENTIAL_ROW);
+  /* The template's outer box is not a bound child: a plain GtkWidget parent must drop it. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self)); child != NULL;
+       child = gtk_widget_get_first_child (GTK_WIDGET (self)))
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (cmt_credential_row_parent_class)->dispose (object);
 }
@@ -269,6 +277,9 @@ cmt_credential_row_class_init (CmtCredentialRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.check", NULL, row_check);
   gtk_widget_class_install_action (widget_class, "row.replace", NULL, row_replace);
   gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_remove);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "cmtcredentialrow");
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
 static void
@@ -278,25 +289,60 @@ cmt_credential_row_init (CmtCredentialRow *self)
   self->cancellable = g_cancellable_new ();
 }
 
+/* Rows are recycled by the list views: a row follows one object at a time, and a check
+ * still running for the previous one must not end on the next. */
+void
+cmt_credential_row_set_object (CmtCredentialRow *self,
+                               GDBusObject      *object)
+{
+  g_return_if_fail (CMT_IS_CREDENTIAL_ROW (self));
+  g_return_if_fail (object == NULL || CMT_IS_OBJECT (object));
+
+  if (self->object == object)
+    return;
+
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_data (self->account, self);
+  if (self->server != NULL)
+    g_signal_handlers_disconnect_by_data (self->server, self);
+  g_clear_object (&self->account);
+  g_clear_object (&self->server);
+  g_clear_object (&self->object);
+
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      g_clear_object (&self->cancellable);
+      self->cancellable = g_cancellable_new ();
+      checking (self, FALSE);
+    }
+
+  if (object == NULL)
+    return;
+
+  self->object = g_object_ref (object);
+  self->account = cmt_object_get_cloud_account (CMT_OBJECT (object));
+  if (self->account == NULL)
+    self->server = cmt_object_get_server (CMT_OBJECT (object));
+  g_return_if_fail (self->account != NULL || self->server != NULL);
+
+  g_signal_connect (self->account != NULL ? (gpointer) self->account : (gpointer) self->server,
+                    "notify", G_CALLBACK (on_iface_notify), self);
+  cmt_credential_row_refresh (self);
+}
+
 GtkWidget *
 cmt_credential_row_new (GDBusObjectManager *manager,
                         GDBusObject        *object)
 {
   CmtCredentialRow *self;
 
-  g_return_val_if_fail (CMT_IS_OBJECT (object), NULL);
+  g_return_val_if_fail (object == NULL || CMT_IS_OBJECT (object), NULL);
 
   self = g_object_new (CMT_TYPE_CREDENTIAL_ROW, NULL);
   g_set_object (&self->manager, manager);
-  self->object = g_object_ref (object);
-  self->account = cmt_object_get_cloud_account (CMT_OBJECT (object));
-  if (self->account == NULL)
-    self->server = cmt_object_get_server (CMT_OBJECT (object));
-  g_return_val_if_fail (self->account != NULL || self->server != NULL, GTK_WIDGET (self));
-
-  g_signal_connect (self->account != NULL ? (gpointer) self->account : (gpointer) self->server,
-                    "notify", G_CALLBACK (on_iface_notify), self);
-  cmt_credential_row_refresh (self);
+  if (object != NULL)
+    cmt_credential_row_set_object (self, object);
   return GTK_WIDGET (self);
 }
 

@@ -6,10 +6,12 @@
 G_BEGIN_DECLS
 
 #define CMT_TYPE_CREDENTIAL_ROW (cmt_credential_row_get_type ())
-G_DECLARE_FINAL_TYPE (CmtCredentialRow, cmt_credential_row, CMT, CREDENTIAL_ROW, GtkListBoxRow)
+G_DECLARE_FINAL_TYPE (CmtCredentialRow, cmt_credential_row, CMT, CREDENTIAL_ROW, GtkWidget)
 
-/* @object carries a CloudAccount1 or a Server1 interface. */
+/* @object carries a CloudAccount1 or a Server1 interface; %NULL for a row a list view binds later. */
 GtkWidget   *cmt_credential_row_new        (GDBusObjectManager *manager,
+                                            GDBusObject        *object);
+void         cmt_credential_row_set_object (CmtCredentialRow   *self,
                                             GDBusObject        *object);
 GDBusObject *cmt_credential_row_get_object (CmtCredentialRow   *self);
 void         cmt_credential_row_refresh    (CmtCredentialRow   *self);

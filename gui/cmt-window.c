@@ -63,9 +63,9 @@ struct _CmtWindow
   GtkStack             *connections_stack;
   GtkListView          *list_view;
   GtkStack             *accounts_stack;
-  GtkListBox           *accounts_list;
+  GtkListView          *accounts_list;
   GtkStack             *servers_stack;
-  GtkListBox           *servers_list;
+  GtkListView          *servers_list;
 };
 
 G_DEFINE_FINAL_TYPE (CmtWindow, cmt_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -224,15 +224,14 @@ static void
 refresh_rows (CmtWindow *self)
 {
   for (guint i = 0; i < self->rows->len; i++)
-    cmt_connection_row_refresh (g_ptr_array_index (self->rows, i));
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->accounts_list));
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    if (CMT_IS_CREDENTIAL_ROW (child))
-      cmt_credential_row_refresh (CMT_CREDENTIAL_ROW (child));
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->servers_list));
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    if (CMT_IS_CREDENTIAL_ROW (child))
-      cmt_credential_row_refresh (CMT_CREDENTIAL_ROW (child));
+    {
+      gpointer row = g_ptr_array_index (self->rows, i);
+
+      if (CMT_IS_CONNECTION_ROW (row))
+        cmt_connection_row_refresh (row);
+      else
+        cmt_credential_row_refresh (row);
+    }
 }
 
 static gboolean
@@ -402,21 +401,53 @@ compare_credentials (gconstpointer a,
   return g_utf8_collate (ka != NULL ? ka : "", kb != NULL ? kb : "");
 }
 
-static GtkWidget *
-create_credential_row (gpointer item,
-                       gpointer user_data)
+/* Rows are built for what the list views show, not per object: the Cloud Accounts and
+ * Servers pages stay cheap at startup however many connections there are. */
+static void
+credential_factory_setup (GtkSignalListItemFactory *factory,
+                          GtkListItem              *item,
+                          CmtWindow                *self)
 {
-  CmtWindow *self = user_data;
+  GtkWidget *row = cmt_credential_row_new (self->manager, NULL);
 
-  return cmt_credential_row_new (self->manager, item);
+  gtk_list_item_set_child (item, row);
+  gtk_list_item_set_activatable (item, FALSE);
+  g_object_weak_ref (G_OBJECT (row), row_finalized, self);
+  g_ptr_array_add (self->rows, row);
 }
 
-static GListModel *
-sorted_credentials (CmtObjectModel *model)
+static void
+credential_factory_bind (GtkSignalListItemFactory *factory,
+                         GtkListItem              *item,
+                         CmtWindow                *self)
 {
-  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_credentials, NULL, NULL));
+  cmt_credential_row_set_object (CMT_CREDENTIAL_ROW (gtk_list_item_get_child (item)),
+                                 gtk_list_item_get_item (item));
+}
 
-  return G_LIST_MODEL (gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (model)), sorter));
+static void
+credential_factory_unbind (GtkSignalListItemFactory *factory,
+                           GtkListItem              *item,
+                           CmtWindow                *self)
+{
+  cmt_credential_row_set_object (CMT_CREDENTIAL_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+set_credential_model (CmtWindow      *self,
+                      GtkListView    *list_view,
+                      CmtObjectModel *model)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_credentials, NULL, NULL));
+  GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (model)), sorter);
+  g_autoptr(GtkNoSelection) selection = gtk_no_selection_new (G_LIST_MODEL (sorted));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (credential_factory_setup), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (credential_factory_bind), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (credential_factory_unbind), self);
+  gtk_list_view_set_factory (list_view, factory);
+  gtk_list_view_set_model (list_view, GTK_SELECTION_MODEL (selection));
 }
 
 static void
@@ -424,8 +455,10 @@ clear_models (CmtWindow *self)
 {
   gtk_list_view_set_model (self->list_view, NULL);
   gtk_list_view_set_factory (self->list_view, NULL);
-  gtk_list_box_bind_model (self->accounts_list, NULL, NULL, NULL, NULL);
-  gtk_list_box_bind_model (self->servers_list, NULL, NULL, NULL, NULL);
+  gtk_list_view_set_model (self->accounts_list, NULL);
+  gtk_list_view_set_factory (self->accounts_list, NULL);
+  gtk_list_view_set_model (self->servers_list, NULL);
+  gtk_list_view_set_factory (self->servers_list, NULL);
   if (self->connections != NULL)
     g_signal_handlers_disconnect_by_data (self->connections, self);
   if (self->accounts != NULL)
@@ -459,8 +492,6 @@ cmt_window_set_object_manager (CmtWindow          *self,
     "status", "expires-at", "attention-needed", NULL
   };
   g_autoptr(GtkListItemFactory) factory = NULL;
-  g_autoptr(GListModel) accounts = NULL;
-  g_autoptr(GListModel) servers = NULL;
 
   g_return_if_fail (CMT_IS_WINDOW (self));
 
@@ -498,10 +529,8 @@ cmt_window_set_object_manager (CmtWindow          *self,
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
-  accounts = sorted_credentials (self->accounts);
-  servers = sorted_credentials (self->servers);
-  gtk_list_box_bind_model (self->accounts_list, accounts, create_credential_row, self, NULL);
-  gtk_list_box_bind_model (self->servers_list, servers, create_credential_row, self, NULL);
+  set_credential_model (self, self->accounts_list, self->accounts);
+  set_credential_model (self, self->servers_list, self->servers);
 
   g_signal_connect_swapped (self->sorted, "items-changed", G_CALLBACK (queue_update_state), self);
   g_signal_connect_swapped (self->accounts, "items-changed", G_CALLBACK (queue_update_state), self);
