@@ -241,12 +241,25 @@ credential_event (CmtStatus  status,
     }
 }
 
+/* A credential's current status: announce its problem, or close it. */
+static void
+announce_credential (CmtdDaemon          *self,
+                     const char          *status,
+                     const CmtdEventInfo *info)
+{
+  CmtdEvent event;
+
+  if (credential_event (cmt_status_from_string (status), &event))
+    cmtd_notifier_post (self->notifier, event, info);
+  else
+    cmtd_notifier_resolve (self->notifier, info->object_id);
+}
+
 static void
 announce_cloud_account (CmtdDaemon       *self,
                         CmtdCloudAccount *account)
 {
   CmtCloudAccount *iface = cmt_object_peek_cloud_account (CMT_OBJECT (cmtd_cloud_account_get_object (account)));
-  CmtdEvent event;
   CmtdEventInfo info = {
     .kind = CMTD_SUBJECT_CLOUD_ACCOUNT,
     .object_id = cmtd_cloud_account_get_id (account),
@@ -258,10 +271,7 @@ announce_cloud_account (CmtdDaemon       *self,
 
   if (self->notifier == NULL || cmtd_cloud_account_is_removed (account))
     return;
-  if (credential_event (cmt_status_from_string (cmt_cloud_account_get_status (iface)), &event))
-    cmtd_notifier_post (self->notifier, event, &info);
-  else
-    cmtd_notifier_resolve (self->notifier, info.object_id);
+  announce_credential (self, cmt_cloud_account_get_status (iface), &info);
 }
 
 static void
@@ -269,7 +279,6 @@ announce_server (CmtdDaemon *self,
                  CmtdServer *server)
 {
   CmtServer *iface = cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (server)));
-  CmtdEvent event;
   CmtdEventInfo info = {
     .kind = CMTD_SUBJECT_SERVER,
     .object_id = cmtd_server_get_id (server),
@@ -281,10 +290,7 @@ announce_server (CmtdDaemon *self,
 
   if (self->notifier == NULL || cmtd_server_is_removed (server))
     return;
-  if (credential_event (cmt_status_from_string (cmt_server_get_status (iface)), &event))
-    cmtd_notifier_post (self->notifier, event, &info);
-  else
-    cmtd_notifier_resolve (self->notifier, info.object_id);
+  announce_credential (self, cmt_server_get_status (iface), &info);
 }
 
 static void
