@@ -256,6 +256,8 @@ replace_cleared (GObject      *source,
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Cloud account %s: the old token stays in the keyring until the next start: %s",
                op->self->id, error->message);
+  else
+    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   cmt_cloud_account_complete_replace_token (op->self->iface, g_steal_pointer (&op->invocation));
@@ -283,6 +285,7 @@ replace_stored (GObject      *source,
   op->old_slot = g_steal_pointer (&self->slot);
   self->slot = g_strdup (op->new_slot);
   cmtd_daemon_protect_slot (self->daemon, op->old_slot);
+  cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
   cmt_cloud_account_set_token_expires_at (self->iface, op->token_expires_at);
   cmtd_cloud_account_apply_check (self, op->display_name, NULL);
   cmtd_cloud_account_save (self);
@@ -307,6 +310,8 @@ replace_saved (GObject      *source,
         {
           g_free (self->slot);
           self->slot = g_strdup (op->old_slot);
+          cmtd_store_forget_retired (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
+          cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->new_slot);
           cmtd_cloud_account_save (self);
         }
       cmtd_daemon_unprotect_slot (self->daemon, op->old_slot);
@@ -393,6 +398,8 @@ remove_cleared (GObject      *source,
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Cloud account %s: its token stays in the keyring until the next start: %s",
                op->self->id, error->message);
+  else
+    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   cmt_cloud_account_complete_remove (op->self->iface, g_steal_pointer (&op->invocation));
 }
@@ -409,6 +416,7 @@ remove_saved (GObject      *source,
   if (!cmtd_daemon_save_finish (self->daemon, result, &error))
     {
       self->removed = FALSE;
+      cmtd_store_forget_retired (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
       cmtd_daemon_unprotect_slot (self->daemon, op->old_slot);
       cmtd_cloud_account_save (self);
       cmtd_cloud_account_refresh (self);
@@ -446,6 +454,7 @@ handle_remove (CmtCloudAccount       *iface,
   op = op_new (self, invocation);
   op->old_slot = g_strdup (self->slot);
   cmtd_daemon_protect_slot (self->daemon, op->old_slot);
+  cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
   cmtd_cloud_account_unsave (self);
   self->removed = TRUE;
   cmtd_clock_cancel (cmtd_daemon_get_clock (self->daemon), &self->watch);

@@ -60,6 +60,10 @@ struct _CmtdDaemon
   gboolean                  state_query_running;
   gboolean                  state_query_again;
   gboolean                  reconciled;
+  /* Keyring items of ours that the state file does not name: kept. */
+  guint                     stray_items;
+  /* Where an unreadable state file was moved at start, or NULL. */
+  char                     *state_moved_to;
   GHashTable               *protected_slots;
 
   guint                     renewals_running;
@@ -421,8 +425,11 @@ cmtd_daemon_load (CmtdDaemon *self,
     CMTD_STORE_GROUP_CLOUD_ACCOUNT, CMTD_STORE_GROUP_SERVER, CMTD_STORE_GROUP_CONNECTION,
   };
 
-  if (!cmtd_store_load (self->store, error))
+  g_autofree char *moved_to = NULL;
+
+  if (!cmtd_store_load (self->store, &moved_to, error))
     return FALSE;
+  self->state_moved_to = g_steal_pointer (&moved_to);
 
   kf = cmtd_store_get_key_file (self->store);
   groups = g_key_file_get_groups (kf, NULL);
@@ -482,37 +489,56 @@ cmtd_daemon_load (CmtdDaemon *self,
 
 /* ---- the keyring ---- */
 
-static gboolean
-slot_is_referenced (CmtdDaemon          *self,
-                    const CmtdSecretRef *ref)
+/* The group's recorded slot, when the group records one. */
+static char *
+recorded_slot (CmtdDaemon          *self,
+               const CmtdSecretRef *ref)
 {
   GKeyFile *kf = cmtd_store_get_key_file (self->store);
   g_autofree char *group = NULL;
-  g_autofree char *slot = NULL;
 
-  if (g_hash_table_contains (self->protected_slots, ref->slot))
-    return TRUE;
   group = g_strdup_printf ("%s %s",
                            ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? CMTD_STORE_GROUP_CLOUD_ACCOUNT
                                                                   : CMTD_STORE_GROUP_SERVER,
                            ref->object_id);
-  slot = g_key_file_get_string (kf, group, "secret_slot", NULL);
-  return g_strcmp0 (slot, ref->slot) == 0;
+  return g_key_file_get_string (kf, group, "secret_slot", NULL);
 }
+
+typedef struct {
+  CmtdDaemon    *self;
+  char          *object_id;
+  char          *slot;
+} Retired;
 
 static void
 orphan_cleared (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(CmtdDaemon) self = user_data;
+  Retired *retired = user_data;
+  g_autoptr(CmtdDaemon) self = retired->self;
   g_autoptr(GError) error = NULL;
 
   if (!cmtd_secrets_clear_finish (result, &error))
-    g_message ("Could not remove an unused keyring item: %s", error->message);
+    g_message ("Could not remove a superseded keyring item: %s", error->message);
+  else
+    {
+      cmtd_store_forget_retired (self->store, retired->object_id, retired->slot);
+      cmtd_store_save_async (self->store, NULL, NULL);
+    }
+  g_free (retired->object_id);
+  g_free (retired->slot);
+  g_free (retired);
   cmtd_daemon_release (self);
 }
 
+/*
+ * A keyring item is deleted only when the state file positively records
+ * its slot as superseded (replaced, or its object removed). An item the
+ * state file does not know, because it is missing, broken, restored from a
+ * backup, or a crash came between storing the secret and writing the file,
+ * is kept and counted.
+ */
 static void
 reconcile_listed (GObject      *source,
                   GAsyncResult *result,
@@ -521,7 +547,8 @@ reconcile_listed (GObject      *source,
   g_autoptr(CmtdDaemon) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) refs = NULL;
-  guint orphans = 0;
+  guint retired = 0;
+  guint stray = 0;
 
   refs = cmtd_secrets_list_finish (result, &error);
   if (refs == NULL)
@@ -536,20 +563,47 @@ reconcile_listed (GObject      *source,
   for (guint i = 0; i < refs->len; i++)
     {
       CmtdSecretRef *ref = g_ptr_array_index (refs, i);
+      g_autofree char *current = NULL;
+      Retired *data;
 
-      if (self->shutting_down || slot_is_referenced (self, ref))
+      if (self->shutting_down || g_hash_table_contains (self->protected_slots, ref->slot))
         continue;
-      /* Left behind by a crash between storing a secret and writing the key file. */
-      g_debug ("Removing the unused keyring item of %s %s (slot %s)",
+      current = recorded_slot (self, ref);
+      if (g_strcmp0 (current, ref->slot) == 0)
+        continue;
+      if (!cmtd_store_slot_is_retired (self->store, ref->object_id, ref->slot))
+        {
+          g_debug ("Keeping the keyring item of %s %s (slot %s): the state file does not name it",
+                   ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? "cloud account" : "server",
+                   ref->object_id, ref->slot);
+          stray++;
+          continue;
+        }
+      g_debug ("Removing the superseded keyring item of %s %s (slot %s)",
                ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? "cloud account" : "server",
                ref->object_id, ref->slot);
-      orphans++;
+      retired++;
+      data = g_new0 (Retired, 1);
+      data->self = g_object_ref (self);
+      data->object_id = g_strdup (ref->object_id);
+      data->slot = g_strdup (ref->slot);
       cmtd_daemon_hold (self);
       cmtd_secrets_clear_async (ref->kind, ref->object_id, ref->slot, self->cancellable,
-                                orphan_cleared, g_object_ref (self));
+                                orphan_cleared, data);
     }
-  g_debug ("Keyring: %u item(s), %u unused", refs->len, orphans);
+  if (stray > 0)
+    g_message ("The keyring holds %u item(s) of cmatoken that the state file does not name; they are kept", stray);
+  g_debug ("Keyring: %u item(s), %u superseded, %u kept unnamed", refs->len, retired, stray);
+  self->stray_items = stray;
+  if (self->manager != NULL)
+    cmtd_manager_update_properties (self->manager);
   cmtd_daemon_release (self);
+}
+
+guint
+cmtd_daemon_get_stray_keyring_items (CmtdDaemon *self)
+{
+  return self->stray_items;
 }
 
 static void
@@ -675,6 +729,7 @@ on_secrets_appeared (GDBusConnection *bus,
       self->reconciled = FALSE;
     }
   g_free (self->secrets_owner);
+  g_free (self->state_moved_to);
   self->secrets_owner = g_strdup (owner);
   refresh_keyring_state (self);
 }

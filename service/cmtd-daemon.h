@@ -60,6 +60,7 @@ gint64            cmtd_daemon_get_backoff_base      (CmtdDaemon       *self);
  * shutting down, and the keyring is not known to be locked or missing. */
 gboolean          cmtd_daemon_may_auto_renew        (CmtdDaemon       *self);
 CmtdKeyringState  cmtd_daemon_get_keyring_state     (CmtdDaemon       *self);
+guint             cmtd_daemon_get_stray_keyring_items (CmtdDaemon     *self);
 
 /* Async work in progress: shutdown waits until every hold is released. */
 void              cmtd_daemon_hold                  (CmtdDaemon       *self);

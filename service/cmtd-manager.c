@@ -612,6 +612,7 @@ cmtd_manager_update_properties (CmtdManager *self)
   cmt_manager_set_credential_warn_before (self->iface, cmtd_daemon_get_credential_warn_before (self->daemon));
   cmt_manager_set_keyring_state (self->iface,
                                  cmtd_keyring_state_to_string (cmtd_daemon_get_keyring_state (self->daemon)));
+  cmt_manager_set_stray_keyring_items (self->iface, cmtd_daemon_get_stray_keyring_items (self->daemon));
 }
 
 static void

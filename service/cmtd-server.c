@@ -272,6 +272,8 @@ replace_cleared (GObject      *source,
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Server %s: the old secret stays in the keyring until the next start: %s",
                op->self->id, error->message);
+  else
+    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   cmt_server_complete_replace_secret (op->self->iface, g_steal_pointer (&op->invocation));
@@ -299,6 +301,7 @@ replace_stored (GObject      *source,
   op->old_slot = g_steal_pointer (&self->slot);
   self->slot = g_strdup (op->new_slot);
   cmtd_daemon_protect_slot (self->daemon, op->old_slot);
+  cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
   op->old_auth_kind = g_strdup (cmt_server_get_auth_kind (self->iface));
   op->old_username = g_strdup (cmt_server_get_username (self->iface));
   op->old_secret_expires_at = cmt_server_get_secret_expires_at (self->iface);
@@ -328,6 +331,8 @@ replace_saved (GObject      *source,
         {
           g_free (self->slot);
           self->slot = g_strdup (op->old_slot);
+          cmtd_store_forget_retired (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
+          cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->new_slot);
           cmt_server_set_auth_kind (self->iface, op->old_auth_kind);
           cmt_server_set_username (self->iface, op->old_username);
           cmt_server_set_secret_expires_at (self->iface, op->old_secret_expires_at);
@@ -424,6 +429,8 @@ remove_cleared (GObject      *source,
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Server %s: its secret stays in the keyring until the next start: %s",
                op->self->id, error->message);
+  else
+    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   cmt_server_complete_remove (op->self->iface, g_steal_pointer (&op->invocation));
 }
@@ -440,6 +447,7 @@ remove_saved (GObject      *source,
   if (!cmtd_daemon_save_finish (self->daemon, result, &error))
     {
       self->removed = FALSE;
+      cmtd_store_forget_retired (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
       cmtd_daemon_unprotect_slot (self->daemon, op->old_slot);
       cmtd_server_save (self);
       cmtd_server_refresh (self);
@@ -477,6 +485,7 @@ handle_remove (CmtServer       *iface,
   op = op_new (self, invocation);
   op->old_slot = g_strdup (self->slot);
   cmtd_daemon_protect_slot (self->daemon, op->old_slot);
+  cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
   cmtd_server_unsave (self);
   self->removed = TRUE;
   cmtd_clock_cancel (cmtd_daemon_get_clock (self->daemon), &self->watch);

@@ -1,5 +1,7 @@
 /* cmtd-store.c: cmatokend's state key file, written atomically off the main thread */
 #include <errno.h>
+#include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -76,14 +78,137 @@ cmtd_store_get_key_file (CmtdStore *self)
   return self->key_file;
 }
 
+/* g_file_set_contents() writes PATH.XXXXXX first: six letters or digits. */
+static void
+remove_leftover_temp_files (const char *path)
+{
+  g_autofree char *dir_path = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  size_t base_len = strlen (base);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *full = NULL;
+      gboolean temp = strlen (name) == base_len + 7 &&
+                      strncmp (name, base, base_len) == 0 && name[base_len] == '.';
+
+      for (size_t i = base_len + 1; temp && name[i] != '\0'; i++)
+        temp = g_ascii_isalnum (name[i]);
+      if (!temp)
+        continue;
+      full = g_build_filename (dir_path, name, NULL);
+      if (g_unlink (full) == 0)
+        g_message ("Removed %s, left behind by an interrupted write", full);
+    }
+}
+
+/* The groups that still parse: a line-by-line salvage of valid UTF-8 text,
+ * a group at a time, so that one broken group costs only itself. */
+static GKeyFile *
+salvage (const char *contents,
+         gsize       length)
+{
+  GKeyFile *result = g_key_file_new ();
+  g_autoptr(GString) group = g_string_new (NULL);
+  const char *p = contents;
+  const char *end = contents + length;
+
+  while (p <= end)
+    {
+      const char *nl = memchr (p, '\n', (size_t) (end - p));
+      const char *line_end = nl != NULL ? nl : end;
+      gboolean header = line_end > p && p[0] == '[';
+
+      if ((header || nl == NULL) && group->len > 0)
+        {
+          g_autoptr(GKeyFile) one = g_key_file_new ();
+          if (g_key_file_load_from_data (one, group->str, group->len, G_KEY_FILE_NONE, NULL))
+            {
+              g_auto(GStrv) groups = g_key_file_get_groups (one, NULL);
+              for (guint g = 0; groups[g] != NULL; g++)
+                {
+                  g_auto(GStrv) keys = g_key_file_get_keys (one, groups[g], NULL, NULL);
+                  if (g_key_file_has_group (result, groups[g]))
+                    continue; /* a duplicated group: the first one wins */
+                  for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+                    {
+                      g_autofree char *v = g_key_file_get_value (one, groups[g], keys[k], NULL);
+                      if (v != NULL)
+                        g_key_file_set_value (result, groups[g], keys[k], v);
+                    }
+                }
+            }
+          g_string_truncate (group, 0);
+        }
+      if (g_utf8_validate (p, line_end - p, NULL) && memchr (p, '\0', (size_t) (line_end - p)) == NULL)
+        {
+          g_string_append_len (group, p, line_end - p);
+          g_string_append_c (group, '\n');
+        }
+      if (nl == NULL)
+        break;
+      p = nl + 1;
+    }
+  return result;
+}
+
+static char *
+move_aside (const char *path,
+            GError    **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%dT%H%M%SZ");
+
+  for (guint n = 0; n < 1000; n++)
+    {
+      g_autofree char *target = n == 0 ? g_strdup_printf ("%s.broken-%s", path, stamp)
+                                       : g_strdup_printf ("%s.broken-%s-%u", path, stamp, n);
+      /* link() never replaces an existing file, unlike rename(). */
+      if (link (path, target) == 0)
+        {
+          if (g_unlink (path) != 0)
+            {
+              int saved_errno = errno;
+              g_unlink (target);
+              g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
+                           _("Cannot move the unreadable state file %1$s aside: %2$s. Check the folder's permissions, then start the service again."),
+                           path, g_strerror (saved_errno));
+              return NULL;
+            }
+          return g_steal_pointer (&target);
+        }
+      if (errno != EEXIST)
+        {
+          int saved_errno = errno;
+          g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
+                       _("Cannot move the unreadable state file %1$s aside: %2$s. Check the folder's permissions, then start the service again."),
+                       path, g_strerror (saved_errno));
+          return NULL;
+        }
+    }
+  g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
+               _("Cannot move the unreadable state file %s aside: too many broken copies next to it. Remove the old ones, then start the service again."),
+               path);
+  return NULL;
+}
+
 gboolean
 cmtd_store_load (CmtdStore *self,
+                 char     **moved_to,
                  GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GKeyFile) key_file = g_key_file_new ();
   g_autofree char *contents = NULL;
   gsize length = 0;
+
+  if (moved_to != NULL)
+    *moved_to = NULL;
+  remove_leftover_temp_files (self->path);
 
   if (!g_file_get_contents (self->path, &contents, &length, &local_error))
     {
@@ -95,21 +220,86 @@ cmtd_store_load (CmtdStore *self,
       return FALSE;
     }
 
-  /* GKeyFile skips what it cannot read (a NUL ends a line); a file we did
-   * not write must not pass for an empty state and be overwritten. */
+  /* GKeyFile skips what it cannot read (a NUL ends a line): a file that is
+   * not clean text is kept aside for the admin, never overwritten. */
   if (!g_utf8_validate (contents, (gssize) length, NULL) ||
+      memchr (contents, '\0', length) != NULL ||
       !g_key_file_load_from_data (key_file, contents, length,
                                   G_KEY_FILE_KEEP_COMMENTS, &local_error))
     {
-      g_set_error (error, CMT_ERROR, CMT_ERROR_FAILED,
-                   _("Cannot read the state file %1$s: %2$s. Repair it or move it away, then start the service again."),
-                   self->path, local_error != NULL ? local_error->message : _("it is not valid text"));
-      return FALSE;
+      g_autofree char *target = move_aside (self->path, error);
+
+      if (target == NULL)
+        return FALSE;
+      g_warning (_("The state file %1$s could not be read (%2$s); it was moved to %3$s and the service starts from what could be recovered. No keyring item was deleted."),
+                 self->path, local_error != NULL ? local_error->message : _("it is not valid text"), target);
+      g_key_file_unref (key_file);
+      key_file = salvage (contents, length);
+      if (moved_to != NULL)
+        *moved_to = g_steal_pointer (&target);
     }
 
   g_key_file_unref (self->key_file);
   self->key_file = g_steal_pointer (&key_file);
   return TRUE;
+}
+
+void
+cmtd_store_retire_slot (CmtdStore  *self,
+                        const char *object_id,
+                        const char *slot)
+{
+  g_auto(GStrv) slots = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  if (object_id == NULL || slot == NULL || cmtd_store_slot_is_retired (self, object_id, slot))
+    return;
+  slots = g_key_file_get_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL, NULL);
+  if (slots != NULL)
+    g_strv_builder_addv (builder, (const char **) slots);
+  g_strv_builder_add (builder, slot);
+  result = g_strv_builder_end (builder);
+  g_key_file_set_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id,
+                              (const char *const *) result, g_strv_length (result));
+}
+
+gboolean
+cmtd_store_slot_is_retired (CmtdStore  *self,
+                            const char *object_id,
+                            const char *slot)
+{
+  g_auto(GStrv) slots = NULL;
+
+  if (object_id == NULL || slot == NULL)
+    return FALSE;
+  slots = g_key_file_get_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL, NULL);
+  return slots != NULL && g_strv_contains ((const char *const *) slots, slot);
+}
+
+void
+cmtd_store_forget_retired (CmtdStore  *self,
+                           const char *object_id,
+                           const char *slot)
+{
+  g_auto(GStrv) slots = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) result = NULL;
+
+  if (object_id == NULL || slot == NULL)
+    return;
+  slots = g_key_file_get_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL, NULL);
+  if (slots == NULL)
+    return;
+  for (guint i = 0; slots[i] != NULL; i++)
+    if (g_strcmp0 (slots[i], slot) != 0)
+      g_strv_builder_add (builder, slots[i]);
+  result = g_strv_builder_end (builder);
+  if (result[0] == NULL)
+    g_key_file_remove_key (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL);
+  else
+    g_key_file_set_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id,
+                                (const char *const *) result, g_strv_length (result));
 }
 
 typedef struct {

@@ -12,12 +12,33 @@ G_DECLARE_FINAL_TYPE (CmtdStore, cmtd_store, CMTD, STORE, GObject)
 #define CMTD_STORE_GROUP_CLOUD_ACCOUNT "CloudAccount"
 #define CMTD_STORE_GROUP_SERVER        "Server"
 #define CMTD_STORE_GROUP_CONNECTION    "Connection"
+/* Keyring slots positively superseded (replaced or removed), by object id:
+ * the only keyring items the service may delete at start. */
+#define CMTD_STORE_GROUP_RETIRED       "Retired"
 
 CmtdStore  *cmtd_store_new            (const char           *path);
 const char *cmtd_store_get_path       (CmtdStore            *self);
-/* A missing file is an empty state; a file that cannot be parsed is an error. */
+/*
+ * A missing file is an empty state. A file that cannot be read as a key
+ * file is moved aside to PATH.broken-<UTC time> (never overwritten) and the
+ * state starts from the groups that still parse; *moved_to then names it.
+ * Leftover temporary files of an interrupted write are removed. Fails only
+ * when the file cannot be read or moved aside at all.
+ */
 gboolean    cmtd_store_load           (CmtdStore            *self,
+                                       char                **moved_to,
                                        GError              **error);
+/* Records that SLOT of OBJECT_ID is superseded; written with the next save. */
+void        cmtd_store_retire_slot    (CmtdStore            *self,
+                                       const char           *object_id,
+                                       const char           *slot);
+gboolean    cmtd_store_slot_is_retired (CmtdStore           *self,
+                                       const char           *object_id,
+                                       const char           *slot);
+/* The slot's keyring item is gone (or the slot is current again). */
+void        cmtd_store_forget_retired (CmtdStore            *self,
+                                       const char           *object_id,
+                                       const char           *slot);
 /* The in-memory state. Objects edit their own group, then call save. */
 GKeyFile   *cmtd_store_get_key_file   (CmtdStore            *self);
 
