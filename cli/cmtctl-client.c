@@ -57,6 +57,35 @@ set_not_running (GError     **error,
                CMT_DAEMON_BUS_NAME, why);
 }
 
+static gboolean
+name_has_owner (GDBusConnection *bus)
+{
+  g_autoptr(GVariant) reply = NULL;
+  gboolean owned = FALSE;
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", CMT_DAEMON_BUS_NAME),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       CMTCTL_CALL_TIMEOUT_MS, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+/* Up to three seconds: a command line tool may block. */
+static gboolean
+wait_for_owner (GDBusConnection *bus)
+{
+  for (guint i = 0; i < 30; i++)
+    {
+      if (name_has_owner (bus))
+        return TRUE;
+      g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+    }
+  return FALSE;
+}
+
 CmtctlClient *
 cmtctl_client_new (GError **error)
 {
@@ -77,19 +106,26 @@ cmtctl_client_new (GError **error)
       return NULL;
     }
 
-  /* Explicitly, so that a failed activation gets its own clear message
-   * instead of an empty object list. */
-  reply = g_dbus_connection_call_sync (self->bus,
-                                       "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "StartServiceByName",
-                                       g_variant_new ("(su)", CMT_DAEMON_BUS_NAME, 0),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
-                                       CMTCTL_CALL_TIMEOUT_MS, NULL, &local_error);
-  if (reply == NULL)
+  /* A daemon started by hand (no activation file) is used as it is;
+   * otherwise explicitly activated, so that a failed activation gets its
+   * own clear message instead of an empty object list. */
+  if (!name_has_owner (self->bus))
     {
-      g_dbus_error_strip_remote_error (local_error);
-      set_not_running (error, local_error->message);
-      return NULL;
+      reply = g_dbus_connection_call_sync (self->bus,
+                                           "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                           "org.freedesktop.DBus", "StartServiceByName",
+                                           g_variant_new ("(su)", CMT_DAEMON_BUS_NAME, 0),
+                                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
+                                           CMTCTL_CALL_TIMEOUT_MS, NULL, &local_error);
+      /* No activation file: a daemon that was just started by hand may
+       * still be on its way to its name. */
+      if (reply == NULL && !wait_for_owner (self->bus))
+        {
+          g_dbus_error_strip_remote_error (local_error);
+          set_not_running (error, local_error->message);
+          return NULL;
+        }
+      g_clear_error (&local_error);
     }
 
   self->object_manager =
@@ -132,6 +168,7 @@ cmtctl_client_new (GError **error)
           set_not_running (error, local_error->message);
           return NULL;
         }
+      g_clear_error (&local_error);
     }
   g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (self->manager), CMTCTL_CALL_TIMEOUT_MS);
 

@@ -62,9 +62,10 @@ BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 '''
 
 
-def run_on_empty_bus(args, services=None):
+def run_on_empty_bus(args, services=None, before=None):
     """Runs cmatokenctl ARGS on a bus of its own where nothing runs and only
-    @services ({name: Exec line}) can be activated. Returns (rc, out, err)."""
+    @services ({name: Exec line}) can be activated; @before (a program)
+    is started in the background first. Returns (rc, out, err)."""
     tmp = tempfile.mkdtemp(dir=os.environ.get('CMT_SESSION_DIR'))
     try:
         os.makedirs(os.path.join(tmp, 'services'))
@@ -74,8 +75,16 @@ def run_on_empty_bus(args, services=None):
         conf = os.path.join(tmp, 'bus.conf')
         with open(conf, 'w') as f:
             f.write(BUS_CONFIG % {'dir': tmp})
-        proc = subprocess.run(['dbus-run-session', '--config-file=' + conf, '--', ctl_path()]
-                              + list(args), env=ctl_env(), stdin=subprocess.DEVNULL,
+        command = [ctl_path()] + list(args)
+        if before is not None:
+            # The background program is ended with the bus when the client is done.
+            command = ['sh', '-c', '"$0" & pid=$!; "$@"; rc=$?; kill $pid; wait $pid; exit $rc',
+                       before] + command
+        env = ctl_env({'XDG_DATA_HOME': os.path.join(tmp, 'data'),
+                       'XDG_STATE_HOME': os.path.join(tmp, 'state'),
+                       'XDG_CONFIG_HOME': os.path.join(tmp, 'config')})
+        proc = subprocess.run(['dbus-run-session', '--config-file=' + conf, '--'] + command,
+                              env=env, stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=120)
         return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
     finally:

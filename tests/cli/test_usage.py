@@ -4,7 +4,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from cliharness import IFACE_SERVER, CliTestCase, main, run_on_empty_bus  # noqa: E402
+from cliharness import IFACE_SERVER, CliTestCase, builddir, main, run_on_empty_bus  # noqa: E402
 
 COMMANDS = ['status', 'add-cloud-account', 'add-server', 'add-connection', 'check', 'renew',
             'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'open']
@@ -97,6 +97,14 @@ class TestNoService(CliTestCase):
         self.assertEqual(rc, 1, err)
         self.assertIn('is not running and could not be started', err)
         self.assertEqual(out, '')
+
+    def test_daemon_started_by_hand(self):
+        # No activation file: a cmatokend started by hand ("cmatokend &") is
+        # used as it is, even while it is still on its way to its name.
+        daemon = os.environ.get('CMT_DAEMON') or os.path.join(builddir(), 'service', 'cmatokend')
+        rc, out, err = run_on_empty_bus(['status'], before=daemon)
+        self.assertNotIn('not running', err)
+        self.assertIn(rc, (0, 3), err)
 
 
 if __name__ == '__main__':
