@@ -56,6 +56,24 @@ cmt_url_normalize (const char  *url,
         return NULL;
       }
 
+  /* GUri decodes percent-escapes in a host: "evil.example%2f.acme.atlassian.net"
+   * would become a host with a slash in it. A host is never escaped. */
+  {
+    const char *authority = strstr (url, "://");
+    if (authority != NULL)
+      {
+        size_t len;
+        authority += 3;
+        len = strcspn (authority, "/?#");
+        if (memchr (authority, '%', len) != NULL)
+          {
+            g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                         _("The host name in “%s” contains a percent sign. Enter the address as the browser shows it, without escapes."), url);
+            return NULL;
+          }
+      }
+  }
+
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, &parse_error);
   if (uri == NULL)
     {
@@ -91,6 +109,16 @@ cmt_url_normalize (const char  *url,
     }
 
   host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  /* Only what a DNS name or an IP literal holds, so that the stored form
+   * parses again to the same host. */
+  for (p = host; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '.' || *p == '_' ||
+          (*p == ':' && strchr (host, '.') == NULL) || (guchar) *p >= 0x80))
+      {
+        g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                     _("The host name in “%s” contains characters a host name cannot have. Enter the address as the browser shows it."), url);
+        return NULL;
+      }
   if (g_str_equal (scheme, "http") &&
       !(insecure_loopback_allowed () && cmt_url_host_is_loopback (host)))
     {
@@ -149,4 +177,39 @@ cmt_url_join (const char *base_url,
   if (g_str_has_suffix (base_url, "/"))
     return g_strconcat (base_url, path + 1, NULL);
   return g_strconcat (base_url, path, NULL);
+}
+
+/* Atlassian's cloud domains: the current one, the older one, and the
+ * staging one that the Migration API's own examples use. */
+static const char *const cloud_domains[] = { ".atlassian.net", ".jira.com", ".jira-dev.com" };
+
+char *
+cmt_url_normalize_cloud_site (const char  *url,
+                              GError     **error)
+{
+  g_autofree char *normalized = cmt_url_normalize (url, error);
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (normalized == NULL)
+    return NULL;
+  uri = g_uri_parse (normalized, G_URI_FLAGS_ENCODED, NULL);
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  if (host != NULL && cmt_url_host_is_loopback (host) && insecure_loopback_allowed ())
+    return g_steal_pointer (&normalized);
+
+  if (host != NULL && g_str_equal (g_uri_get_scheme (uri), "https") &&
+      g_uri_get_port (uri) < 0 && *g_uri_get_path (uri) == '\0')
+    for (guint i = 0; i < G_N_ELEMENTS (cloud_domains); i++)
+      {
+        size_t hl = strlen (host), dl = strlen (cloud_domains[i]);
+        if (hl > dl && g_str_has_suffix (host, cloud_domains[i]) &&
+            memchr (host, '.', hl - dl) == NULL)
+          return g_steal_pointer (&normalized);
+      }
+
+  g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not an Atlassian cloud site. A cloud site URL has the form https://<your-site>.atlassian.net (or an older https://<your-site>.jira.com); check the spelling."),
+               url);
+  return NULL;
 }

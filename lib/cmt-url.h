@@ -18,6 +18,16 @@ G_BEGIN_DECLS
 char      *cmt_url_normalize          (const char  *url,
                                        GError     **error);
 
+/*
+ * Like cmt_url_normalize(), and the URL must be an Atlassian cloud site:
+ * https://NAME.atlassian.net (or NAME.jira.com, NAME.jira-dev.com), no
+ * port, no path; a loopback URL only with CMATOKEN_ALLOW_INSECURE_LOOPBACK=1.
+ * Anything else (a typo such as acme.atlasian.net) is INVALID_ARGUMENT, so
+ * that an API token never goes to a host that is not Atlassian's.
+ */
+char      *cmt_url_normalize_cloud_site (const char *url,
+                                       GError     **error);
+
 /* The host (and path, when there is one) to show people: "jira.example.com",
  * "example.com/jira". @url should be normalised; falls back to @url. */
 char      *cmt_url_display            (const char  *url);

@@ -1149,6 +1149,15 @@ cmtd_atlassian_init (CmtdAtlassian *self)
   g_queue_init (&self->waiting);
 }
 
+static gboolean
+api_base_is_loopback (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+  return uri != NULL && cmt_url_host_is_loopback (g_uri_get_host (uri)) &&
+         strchr (url, '%') == NULL && strchr (url, '@') == NULL;
+}
+
 CmtdAtlassian *
 cmtd_atlassian_new (const char *api_base_url,
                     guint       max_parallel)
@@ -1157,6 +1166,14 @@ cmtd_atlassian_new (const char *api_base_url,
 
   if (api_base_url == NULL)
     api_base_url = g_getenv ("CMATOKEN_API_BASE_URL");
+  if (api_base_url != NULL && *api_base_url != '\0' && !api_base_is_loopback (api_base_url))
+    {
+      /* The admin's API token goes there: only to Atlassian, or to a test
+       * server on this machine. */
+      g_warning ("CMATOKEN_API_BASE_URL is ignored: it is honoured only for a loopback URL (tests, demos); using %s",
+                 DEFAULT_API_BASE_URL);
+      api_base_url = NULL;
+    }
   if (api_base_url == NULL || *api_base_url == '\0')
     api_base_url = DEFAULT_API_BASE_URL;
 

@@ -3,6 +3,7 @@
 
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-url.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-connection.h"
 #include "cmtd-manager.h"
@@ -234,7 +235,7 @@ handle_add_cloud_account (CmtManager            *iface,
   g_debug ("AddCloudAccount");
   if (!cmtd_validate_email (email, &error))
     goto fail;
-  normalized = cmtd_validate_url (site_url, &error);
+  normalized = cmt_url_normalize_cloud_site (site_url, &error);
   if (normalized == NULL ||
       !cmtd_validate_secret (api_token, &error) ||
       !cmtd_validate_expiry (token_expires_at, &error) ||
@@ -556,7 +557,7 @@ handle_add_connection (CmtManager            *iface,
                            _("The cloud account does not exist (it may have been removed). Choose one of the stored accounts, or add it first."));
       goto fail;
     }
-  normalized = cmtd_validate_url (cloud_site_url, &error);
+  normalized = cmt_url_normalize_cloud_site (cloud_site_url, &error);
   if (normalized == NULL ||
       !cmtd_option_get_boolean (options, "check", TRUE, &check, &error) ||
       !cmtd_option_lookup (options, "renewed-at", G_VARIANT_TYPE_INT64, &renewed_value, &error))

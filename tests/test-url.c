@@ -1,4 +1,6 @@
 /* test-url.c: URL normalisation rules */
+#include <string.h>
+
 #include "cmt-error.h"
 #include "cmt-url.h"
 
@@ -92,6 +94,98 @@ test_display_join (void)
   g_assert_cmpstr (c, ==, "https://example.com/jira/rest/api/2/myself");
 }
 
+static void
+test_host_escapes_refused (void)
+{
+  static const char * const bad[] = {
+    "https://evil.example%2f.acme.atlassian.net",
+    "https://acme%2eatlassian.net",
+    "https://[fe80::1%25eth0]/",
+    "https://jira%3aexample.com",
+    "https://jira.exam%40ple.com",
+  };
+
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize (bad[i], &error);
+      g_assert_null (out);
+      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+    }
+}
+
+/* Whatever is accepted normalises to itself: it loads again after a restart. */
+static void
+test_normalize_idempotent (void)
+{
+  static const char * const urls[] = {
+    "https://Jira.Example.com:8443/a/b/", "https://[::1]:8443/x", "https://[2001:db8::1]/",
+    "https://acme.atlassian.net/", "https://xn--n8j.example.com", "https://a_b.example.com",
+  };
+
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *once = cmt_url_normalize (urls[i], &error);
+      g_autofree char *twice = NULL;
+
+      g_assert_no_error (error);
+      twice = cmt_url_normalize (once, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (once, ==, twice);
+    }
+}
+
+static void
+test_cloud_site (void)
+{
+  static const struct { const char *in, *out; } ok[] = {
+    { "https://acme.atlassian.net", "https://acme.atlassian.net" },
+    { "https://ACME.atlassian.net/", "https://acme.atlassian.net" },
+    { "https://acme.jira.com", "https://acme.jira.com" },
+    { "https://acme.jira-dev.com", "https://acme.jira-dev.com" },
+  };
+  static const char * const bad[] = {
+    "https://acme.atlasian.net", "https://atlassian.net", "https://.atlassian.net",
+    "https://evil.acme.atlassian.net", "https://acme.atlassian.net.evil.com",
+    "https://acme.atlassian.net:8443", "https://acme.atlassian.net/wiki",
+    "https://jira.example.com", "http://acme.atlassian.net", "https://acmeatlassian.net",
+    "http://127.0.0.1:8080/site/acme",
+  };
+
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+  for (guint i = 0; i < G_N_ELEMENTS (ok); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize_cloud_site (ok[i].in, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (out, ==, ok[i].out);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize_cloud_site (bad[i], &error);
+      g_autofree char *plain = cmt_url_normalize (bad[i], NULL);
+      g_assert_null (out);
+      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+      /* A well-formed URL that is not a cloud site: the message names the form. */
+      if (plain != NULL)
+        g_assert_nonnull (strstr (error->message, "https://<your-site>.atlassian.net"));
+    }
+
+  /* Tests and demos: a loopback site only with the switch. */
+  g_setenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK", "1", TRUE);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *out = cmt_url_normalize_cloud_site ("http://127.0.0.1:8080/site/acme", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (out, ==, "http://127.0.0.1:8080/site/acme");
+  }
+  g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -101,5 +195,8 @@ main (int argc, char **argv)
   g_test_add_func ("/url/normalize/too-long", test_normalize_too_long);
   g_test_add_func ("/url/normalize/insecure-loopback", test_insecure_loopback);
   g_test_add_func ("/url/display-join", test_display_join);
+  g_test_add_func ("/url/normalize/host-escapes", test_host_escapes_refused);
+  g_test_add_func ("/url/normalize/idempotent", test_normalize_idempotent);
+  g_test_add_func ("/url/cloud-site", test_cloud_site);
   return g_test_run ();
 }

@@ -71,6 +71,22 @@ class TestInputs(ServiceTestCase):
                 self.refused(lambda: self.client.add_cloud_account(
                     'admin2@acme.test', url, tok, 0, check=check), what=url[:60])
 
+    def test_add_cloud_account_not_a_cloud_site(self):
+        # A typo or a look-alike never receives the API token.
+        tok = self.sc.token('acme', 'admin2@acme.test')
+        for url in ('https://acme.atlasian.net', 'https://acme.atlassian.net.evil.example',
+                    'https://evil.example%2f.acme.atlassian.net', 'https://jira.example.com',
+                    'https://acme.atlassian.net/wiki', 'https://acme.atlassian.net:8443'):
+            for check in (True, False):
+                e = self.refused(lambda: self.client.add_cloud_account(
+                    'admin2@acme.test', url, tok, 0, check=check), what=url)
+                self.assertTrue('atlassian.net' in e.message or 'percent' in e.message, e.message)
+
+    def test_add_connection_not_a_cloud_site(self):
+        for url in ('https://acme.atlasian.net', 'https://jira.example.com'):
+            self.refused(lambda: self.client.add_connection(self.srv, self.acc, url, check=False),
+                         what=url)
+
     def test_add_cloud_account_bad_email(self):
         tok = self.sc.token('acme', 'admin2@acme.test')
         site = self.fake.site_url('acme')
@@ -205,6 +221,17 @@ class TestInputs(ServiceTestCase):
     def test_still_works_after_all_that(self):
         expires = self.client.renew(self.conn)
         self.assertEqual(self.client.props(self.conn)['ExpiresAt'], expires)
+
+
+class TestApiBaseUrl(ServiceTestCase):
+    autostart_daemon = False
+
+    def test_api_base_url_only_on_loopback(self):
+        # Never contacted: no connection exists, and the test makes no call
+        # that would reach the Migration API.
+        self.start_daemon(env={'CMATOKEN_API_BASE_URL': 'https://api.example.invalid/api'})
+        self.client.wait_until(lambda: 'CMATOKEN_API_BASE_URL is ignored' in self.daemon.log_text(),
+                               10, 'the daemon to say it ignores a remote API base URL')
 
 
 if __name__ == '__main__':
