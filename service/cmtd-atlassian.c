@@ -915,6 +915,48 @@ cmtd_atlassian_check_server_finish (CmtdAtlassian  *self,
 
 /* create_auth_token */
 
+/* The site an answer names is the site asked for (both normalised). */
+static gboolean
+same_cloud_url (const char *answer,
+                const char *asked)
+{
+  g_autofree char *a = answer != NULL ? cmt_url_normalize (answer, NULL) : NULL;
+  g_autofree char *b = asked != NULL ? cmt_url_normalize (asked, NULL) : NULL;
+
+  return a != NULL && b != NULL && g_str_equal (a, b);
+}
+
+#define MAX_AUTH_TOKEN_LENGTH (64 * 1024)
+
+/* An auth token is forwarded exactly as it came, or not at all. */
+static gboolean
+auth_token_is_clean (const char *token,
+                     GBytes     *raw)
+{
+  gsize len;
+  const char *data = g_bytes_get_data (raw, &len);
+
+  if (token == NULL || *token == '\0' || strlen (token) > MAX_AUTH_TOKEN_LENGTH)
+    return FALSE;
+  /* json-glib ends a string at an escaped NUL: it would be cut. */
+  if (data != NULL && g_strstr_len (data, len, "\\u0000") != NULL)
+    return FALSE;
+  for (const char *p = token; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || *p == ' ')
+      return FALSE;
+  return TRUE;
+}
+
+static GError *
+wrong_site_error (const char *host,
+                  const char *answer,
+                  const char *asked)
+{
+  return g_error_new (CMT_ERROR, CMT_ERROR_TOKEN_REJECTED,
+                      _("%1$s answered for the cloud site %2$s, not for %3$s that was asked for. Nothing was saved. Check the cloud site address of the connection, then try again."),
+                      host, answer != NULL ? answer : "?", asked);
+}
+
 static void
 on_token_created (GObject      *source,
                   GAsyncResult *result,
@@ -936,8 +978,11 @@ on_token_created (GObject      *source,
       object = parse_object (body, op->host, &error);
       if (object == NULL)
         g_task_return_error (task, error);
-      else if ((token = get_string_member (object, "token")) == NULL || *token == '\0')
+      else if (!auth_token_is_clean ((token = get_string_member (object, "token")), body))
         g_task_return_error (task, unreadable_error (op->host));
+      else if (!same_cloud_url (get_string_member (object, "cloudUrl"), op->cloud_url))
+        g_task_return_error (task, wrong_site_error (op->host, get_string_member (object, "cloudUrl"),
+                                                     op->cloud_url));
       else
         g_task_return_pointer (task, g_strdup (token), wipe_and_free);
       /* The parser's copy of the token goes with the JSON tree; wipe it. */
@@ -1005,22 +1050,45 @@ cmtd_atlassian_create_auth_token_finish (CmtdAtlassian  *self,
 
 /* save_token */
 
-static gboolean
-save_answer_ok (GBytes *body)
+/* Only a JSON object that names the site asked for is a success: the
+ * documented {"cloudUrl": …, "message": …}. Anything else, a login page, {},
+ * {"errorMessages": […]}, is a failure that says what answered. */
+static GError *
+save_answer_error (OpData *op,
+                   GBytes *body)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize len;
   const char *data = g_bytes_get_data (body, &len);
   JsonNode *root;
+  JsonObject *object;
+  const char *cloud_url;
 
-  if (data == NULL || len == 0)
-    return FALSE;
-  if (json_parser_load_from_data (parser, data, len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL &&
-      JSON_NODE_HOLDS_OBJECT (root))
-    return TRUE;
-  /* Tolerate an assistant that answers in plain text. */
-  return g_strstr_len (data, len, "Token saved successfully") != NULL;
+  if (data == NULL || len == 0 ||
+      !json_parser_load_from_data (parser, data, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      if (data != NULL && (g_strstr_len (data, MIN (len, 4096), "<html") != NULL ||
+                           g_strstr_len (data, MIN (len, 4096), "<!DOCTYPE") != NULL ||
+                           g_strstr_len (data, MIN (len, 4096), "<!doctype") != NULL))
+        return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
+                            _("A web page (a login page of single sign-on or a proxy) answered on %s instead of the Cloud Migration Assistant, so the token was not saved. Use a personal access token, or the server's direct address that bypasses the login page."),
+                            op->host);
+      return unreadable_error (op->host);
+    }
+  object = json_node_get_object (root);
+  if (json_object_has_member (object, "errorMessages"))
+    return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
+                        _("%s answered that it did not accept the request (for example “You are not logged in”), so the token was not saved. Check the server credential: replace it with a valid personal access token or password, then try again."),
+                        op->host);
+  cloud_url = get_string_member (object, "cloudUrl");
+  if (cloud_url == NULL)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                        _("%s did not confirm that it saved the token (its answer names no cloud site). Nothing was changed; try again."),
+                        op->host);
+  if (!same_cloud_url (cloud_url, op->cloud_url))
+    return wrong_site_error (op->host, cloud_url, op->cloud_url);
+  return NULL;
 }
 
 static void
@@ -1039,10 +1107,12 @@ on_token_saved (GObject      *source,
     g_task_return_error (task, error);
   else if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      if (save_answer_ok (body))
+      GError *answer_error = save_answer_error (op, body);
+
+      if (answer_error == NULL)
         g_task_return_boolean (task, TRUE);
       else
-        g_task_return_error (task, unreadable_error (op->host));
+        g_task_return_error (task, answer_error);
     }
   else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
     g_task_return_error (task, server_auth_error (op, status));

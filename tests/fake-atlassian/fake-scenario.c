@@ -289,9 +289,19 @@ fake_fault_from_node (JsonNode    *node,
     fault->body = FAKE_BODY_MALFORMED;
   else if (g_str_equal (body, "huge"))
     fault->body = FAKE_BODY_HUGE;
+  else if (g_str_equal (body, "empty-object"))
+    fault->body = FAKE_BODY_EMPTY_OBJECT;
+  else if (g_str_equal (body, "not-logged-in"))
+    fault->body = FAKE_BODY_NOT_LOGGED_IN;
+  else if (g_str_equal (body, "login-html"))
+    fault->body = FAKE_BODY_LOGIN_HTML;
+  else if (g_str_equal (body, "wrong-cloud-url"))
+    fault->body = FAKE_BODY_WRONG_CLOUD_URL;
+  else if (g_str_equal (body, "control-token"))
+    fault->body = FAKE_BODY_CONTROL_TOKEN;
   else
     {
-      invalid (error, "%s: \"body\" must be \"malformed\" or \"huge\", not \"%s\"", where, body);
+      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url or control-token, not \"%s\"", where, body);
       return NULL;
     }
 

@@ -29,6 +29,11 @@ typedef enum {
   FAKE_BODY_NONE,
   FAKE_BODY_MALFORMED,
   FAKE_BODY_HUGE,
+  FAKE_BODY_EMPTY_OBJECT,     /* {} */
+  FAKE_BODY_NOT_LOGGED_IN,    /* {"errorMessages": ["You are not logged in"]} */
+  FAKE_BODY_LOGIN_HTML,       /* an SSO or proxy login page */
+  FAKE_BODY_WRONG_CLOUD_URL,  /* a well-formed answer for another cloud site */
+  FAKE_BODY_CONTROL_TOKEN,    /* token: an auth token with a control character */
 } FakeBody;
 
 typedef struct {

@@ -764,6 +764,42 @@ respond (FakeServer        *self,
                   g_strdup ("{\"cloudUrl\": \"http://127.0.0.1/\", \"token\": \"abc"));
       return;
     }
+  if (action != NULL && action->body != FAKE_BODY_NONE)
+    {
+      guint status = action->status != 0 ? action->status : SOUP_STATUS_OK;
+      switch (action->body)
+        {
+        case FAKE_BODY_EMPTY_OBJECT:
+          reply_take (msg, status, "application/json", g_strdup ("{}"));
+          return;
+        case FAKE_BODY_NOT_LOGGED_IN:
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"errorMessages\":[\"You are not logged in\"],\"errors\":{}}"));
+          return;
+        case FAKE_BODY_LOGIN_HTML:
+          reply_take (msg, status, "text/html;charset=UTF-8",
+                      g_strdup ("<!DOCTYPE html><html><head><title>Log in - Single sign-on</title></head>"
+                                "<body><form action=\"/login.jsp\" method=\"post\">"
+                                "<input name=\"os_username\"><input name=\"os_password\" type=\"password\">"
+                                "</form></body></html>"));
+          return;
+        case FAKE_BODY_WRONG_CLOUD_URL:
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"cloudUrl\":\"https://someone-else.atlassian.net\","
+                                "\"token\":\"0123456789abcdef\","
+                                "\"message\":\"Token saved successfully\"}"));
+          return;
+        case FAKE_BODY_CONTROL_TOKEN:
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"token\":\"abc\\u0007def\"}"));
+          return;
+        case FAKE_BODY_NONE:
+        case FAKE_BODY_MALFORMED:
+        case FAKE_BODY_HUGE:
+        default:
+          break;
+        }
+    }
   if (action != NULL && action->status != 0)
     {
       reply_cloud_error (msg, action->status, "Fault injected by the fake Atlassian");

@@ -277,6 +277,47 @@ class TestNetwork(ErrorCase):
     def test_save_dropped(self):
         self.network_renewal({'endpoint': 'save', 'drop': True})
 
+    # Hostile or odd answers with 200: never a false "renewed".
+    def hostile(self, fault, *names):
+        conn = self.find_connection() or self.add_connection('jira', 'acme')
+        self.fake.clear_faults()
+        self.fake.add_fault(fault)
+        err = self.renewal_fails(conn, *names)
+        self.fake.clear_faults()
+        return err
+
+    def save_requests(self):
+        return sum(v for k, v in self.fake.counters().items() if k.startswith('save_requests:'))
+
+    def test_save_empty_object(self):
+        err = self.hostile({'endpoint': 'save', 'body': 'empty-object'}, 'Network')
+        self.assertIn('did not confirm', err.message)
+
+    def test_save_not_logged_in(self):
+        err = self.hostile({'endpoint': 'save', 'body': 'not-logged-in'}, 'ServerAuthFailed')
+        self.assertIn('credential', err.message)
+
+    def test_save_login_page(self):
+        err = self.hostile({'endpoint': 'save', 'body': 'login-html'}, 'ServerAuthFailed')
+        self.assertIn('login page', err.message)
+        self.assertIn('personal access token', err.message)
+
+    def test_save_for_another_site(self):
+        err = self.hostile({'endpoint': 'save', 'body': 'wrong-cloud-url'}, 'TokenRejected')
+        self.assertIn('someone-else.atlassian.net', err.message)
+
+    def test_token_for_another_site_is_never_forwarded(self):
+        saves = self.save_requests()
+        err = self.hostile({'endpoint': 'token', 'body': 'wrong-cloud-url'}, 'TokenRejected')
+        self.assertIn('someone-else.atlassian.net', err.message)
+        self.assertEqual(self.save_requests(), saves,
+                         'a token minted for another site was sent to the server')
+
+    def test_token_with_a_control_character(self):
+        saves = self.save_requests()
+        self.hostile({'endpoint': 'token', 'body': 'control-token'}, 'Network')
+        self.assertEqual(self.save_requests(), saves)
+
     def test_errors_name_the_host_that_failed(self):
         # The server under another loopback name than the Atlassian API.
         acc = self.add_account('acme')
