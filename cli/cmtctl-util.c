@@ -89,6 +89,22 @@ cmtctl_usage_error (const char *command,
   return CMTCTL_EXIT_USAGE;
 }
 
+/* @message with the value of every "--option=value" of @typed replaced by "…". */
+static char *
+hide_option_values (const char        *message,
+                    const char *const *typed)
+{
+  g_autoptr(GString) out = g_string_new (message);
+
+  for (guint i = 0; typed != NULL && typed[i] != NULL; i++)
+    {
+      const char *eq = typed[i][0] == '-' ? strchr (typed[i], '=') : NULL;
+      if (eq != NULL && eq[1] != '\0')
+        g_string_replace (out, eq + 1, "…", 0);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 gboolean
 cmtctl_parse_options (const CmtctlCommand *command,
                       const GOptionEntry  *entries,
@@ -113,6 +129,10 @@ cmtctl_parse_options (const CmtctlCommand *command,
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
 
+  /* GOption edits argv: keep what was typed, to keep option values out of
+   * its messages ("Unknown option --token=…" must not repeat a secret). */
+  g_auto(GStrv) typed = g_strdupv (*argv);
+
   /* GOption prints the program name in --help: make it "cmatokenctl renew". */
   g_set_prgname (full_name);
   ok = g_option_context_parse (context, argc, argv, &error);
@@ -120,7 +140,8 @@ cmtctl_parse_options (const CmtctlCommand *command,
 
   if (!ok)
     {
-      *exit_code = cmtctl_usage_error (command->name, "%s", error->message);
+      g_autofree char *message = hide_option_values (error->message, (const char *const *) typed);
+      *exit_code = cmtctl_usage_error (command->name, "%s", message);
       return FALSE;
     }
   /* (*argv)[0] is the command name. */
@@ -139,9 +160,14 @@ cmtctl_parse_options (const CmtctlCommand *command,
     }
   if (*argc - 1 > max_args)
     {
+      guint extra = (guint) (*argc - 1 - max_args);
+      /* The extra words are not repeated: one may be a secret typed by mistake. */
       *exit_code = cmtctl_usage_error (command->name,
-                                       _("Too many arguments, starting at “%s”."),
-                                       (*argv)[max_args + 1]);
+                                       g_dngettext (GETTEXT_PACKAGE,
+                                                    "Too many arguments (%u more than the command takes). They are not shown here, in case one is a secret: secrets are read from standard input or a prompt, never from the command line.",
+                                                    "Too many arguments (%u more than the command takes). They are not shown here, in case one is a secret: secrets are read from standard input or a prompt, never from the command line.",
+                                                    extra),
+                                       extra);
       return FALSE;
     }
   return TRUE;
