@@ -244,24 +244,38 @@ cmtd_store_load (CmtdStore *self,
   return TRUE;
 }
 
-void
-cmtd_store_retire_slot (CmtdStore  *self,
-                        const char *object_id,
-                        const char *slot)
+/* The retired slots of @object_id, with @add added and @drop left out. */
+static void
+edit_retired (CmtdStore  *self,
+              const char *object_id,
+              const char *add,
+              const char *drop)
 {
   g_auto(GStrv) slots = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) result = NULL;
 
-  if (object_id == NULL || slot == NULL || cmtd_store_slot_is_retired (self, object_id, slot))
-    return;
   slots = g_key_file_get_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL, NULL);
-  if (slots != NULL)
-    g_strv_builder_addv (builder, (const char **) slots);
-  g_strv_builder_add (builder, slot);
+  for (guint i = 0; slots != NULL && slots[i] != NULL; i++)
+    if (g_strcmp0 (slots[i], drop) != 0 && g_strcmp0 (slots[i], add) != 0)
+      g_strv_builder_add (builder, slots[i]);
+  if (add != NULL)
+    g_strv_builder_add (builder, add);
   result = g_strv_builder_end (builder);
-  g_key_file_set_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id,
-                              (const char *const *) result, g_strv_length (result));
+  if (result[0] == NULL)
+    g_key_file_remove_key (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL);
+  else
+    g_key_file_set_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id,
+                                (const char *const *) result, g_strv_length (result));
+}
+
+void
+cmtd_store_retire_slot (CmtdStore  *self,
+                        const char *object_id,
+                        const char *slot)
+{
+  if (object_id != NULL && slot != NULL)
+    edit_retired (self, object_id, slot, NULL);
 }
 
 gboolean
@@ -282,24 +296,8 @@ cmtd_store_forget_retired (CmtdStore  *self,
                            const char *object_id,
                            const char *slot)
 {
-  g_auto(GStrv) slots = NULL;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) result = NULL;
-
-  if (object_id == NULL || slot == NULL)
-    return;
-  slots = g_key_file_get_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL, NULL);
-  if (slots == NULL)
-    return;
-  for (guint i = 0; slots[i] != NULL; i++)
-    if (g_strcmp0 (slots[i], slot) != 0)
-      g_strv_builder_add (builder, slots[i]);
-  result = g_strv_builder_end (builder);
-  if (result[0] == NULL)
-    g_key_file_remove_key (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id, NULL);
-  else
-    g_key_file_set_string_list (self->key_file, CMTD_STORE_GROUP_RETIRED, object_id,
-                                (const char *const *) result, g_strv_length (result));
+  if (object_id != NULL && slot != NULL && cmtd_store_slot_is_retired (self, object_id, slot))
+    edit_retired (self, object_id, NULL, slot);
 }
 
 typedef struct {

@@ -4,6 +4,21 @@
 #include "cmt-error.h"
 #include "cmt-url.h"
 
+/* Every URL of @bad is refused with INVALID_ARGUMENT. */
+static void
+assert_all_refused (const char *const *bad,
+                    gsize              n_bad)
+{
+  for (gsize i = 0; i < n_bad; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = cmt_url_normalize (bad[i], &error);
+      g_assert_null (out);
+      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (error->message);
+    }
+}
+
 static void
 test_normalize_ok (void)
 {
@@ -38,14 +53,7 @@ test_normalize_refused (void)
   };
 
   g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = cmt_url_normalize (bad[i], &error);
-      g_assert_null (out);
-      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
-      g_assert_nonnull (error->message);
-    }
+  assert_all_refused (bad, G_N_ELEMENTS (bad));
 }
 
 static void
@@ -106,13 +114,7 @@ test_host_escapes_refused (void)
   };
 
   g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
-  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autofree char *out = cmt_url_normalize (bad[i], &error);
-      g_assert_null (out);
-      g_assert_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT);
-    }
+  assert_all_refused (bad, G_N_ELEMENTS (bad));
 }
 
 /* Whatever is accepted normalises to itself: it loads again after a restart. */
