@@ -1068,9 +1068,12 @@ save_answer_error (OpData *op,
       !json_parser_load_from_data (parser, data, len, NULL) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      if (data != NULL && (g_strstr_len (data, MIN (len, 4096), "<html") != NULL ||
-                           g_strstr_len (data, MIN (len, 4096), "<!DOCTYPE") != NULL ||
-                           g_strstr_len (data, MIN (len, 4096), "<!doctype") != NULL))
+      gsize i = 0;
+
+      while (data != NULL && i < len && g_ascii_isspace (data[i]))
+        i++;
+      /* Markup where JSON belongs: a web page answered. */
+      if (data != NULL && i < len && data[i] == '<')
         return g_error_new (CMT_ERROR, CMT_ERROR_SERVER_AUTH_FAILED,
                             _("A web page (a login page of single sign-on or a proxy) answered on %s instead of the Cloud Migration Assistant, so the token was not saved. Use a personal access token, or the server's direct address that bypasses the login page."),
                             op->host);

@@ -62,8 +62,6 @@ struct _CmtdDaemon
   gboolean                  reconciled;
   /* Keyring items of ours that the state file does not name: kept. */
   guint                     stray_items;
-  /* Where an unreadable state file was moved at start, or NULL. */
-  char                     *state_moved_to;
   GHashTable               *protected_slots;
 
   guint                     renewals_running;
@@ -425,11 +423,8 @@ cmtd_daemon_load (CmtdDaemon *self,
     CMTD_STORE_GROUP_CLOUD_ACCOUNT, CMTD_STORE_GROUP_SERVER, CMTD_STORE_GROUP_CONNECTION,
   };
 
-  g_autofree char *moved_to = NULL;
-
-  if (!cmtd_store_load (self->store, &moved_to, error))
+  if (!cmtd_store_load (self->store, error))
     return FALSE;
-  self->state_moved_to = g_steal_pointer (&moved_to);
 
   kf = cmtd_store_get_key_file (self->store);
   groups = g_key_file_get_groups (kf, NULL);
@@ -729,7 +724,6 @@ on_secrets_appeared (GDBusConnection *bus,
       self->reconciled = FALSE;
     }
   g_free (self->secrets_owner);
-  g_free (self->state_moved_to);
   self->secrets_owner = g_strdup (owner);
   refresh_keyring_state (self);
 }

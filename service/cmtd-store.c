@@ -106,8 +106,35 @@ remove_leftover_temp_files (const char *path)
     }
 }
 
-/* The groups that still parse: a line-by-line salvage of valid UTF-8 text,
- * a group at a time, so that one broken group costs only itself. */
+/* Adds the groups of @text that parse to @result; a group already there wins. */
+static void
+merge_groups (GKeyFile      *result,
+              const GString *text)
+{
+  g_autoptr(GKeyFile) one = g_key_file_new ();
+  g_auto(GStrv) groups = NULL;
+
+  if (text->len == 0 || !g_key_file_load_from_data (one, text->str, text->len, G_KEY_FILE_NONE, NULL))
+    return;
+  groups = g_key_file_get_groups (one, NULL);
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_auto(GStrv) keys = NULL;
+
+      if (g_key_file_has_group (result, groups[g]))
+        continue; /* a duplicated group: the first one wins */
+      keys = g_key_file_get_keys (one, groups[g], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree char *v = g_key_file_get_value (one, groups[g], keys[k], NULL);
+          if (v != NULL)
+            g_key_file_set_value (result, groups[g], keys[k], v);
+        }
+    }
+}
+
+/* The groups that still parse: the valid UTF-8 lines, a group at a time,
+ * so that one broken group costs only itself. */
 static GKeyFile *
 salvage (const char *contents,
          gsize       length)
@@ -117,31 +144,14 @@ salvage (const char *contents,
   const char *p = contents;
   const char *end = contents + length;
 
-  while (p <= end)
+  while (p < end)
     {
       const char *nl = memchr (p, '\n', (size_t) (end - p));
       const char *line_end = nl != NULL ? nl : end;
-      gboolean header = line_end > p && p[0] == '[';
 
-      if ((header || nl == NULL) && group->len > 0)
+      if (p[0] == '[')
         {
-          g_autoptr(GKeyFile) one = g_key_file_new ();
-          if (g_key_file_load_from_data (one, group->str, group->len, G_KEY_FILE_NONE, NULL))
-            {
-              g_auto(GStrv) groups = g_key_file_get_groups (one, NULL);
-              for (guint g = 0; groups[g] != NULL; g++)
-                {
-                  g_auto(GStrv) keys = g_key_file_get_keys (one, groups[g], NULL, NULL);
-                  if (g_key_file_has_group (result, groups[g]))
-                    continue; /* a duplicated group: the first one wins */
-                  for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
-                    {
-                      g_autofree char *v = g_key_file_get_value (one, groups[g], keys[k], NULL);
-                      if (v != NULL)
-                        g_key_file_set_value (result, groups[g], keys[k], v);
-                    }
-                }
-            }
+          merge_groups (result, group);
           g_string_truncate (group, 0);
         }
       if (g_utf8_validate (p, line_end - p, NULL) && memchr (p, '\0', (size_t) (line_end - p)) == NULL)
@@ -149,10 +159,9 @@ salvage (const char *contents,
           g_string_append_len (group, p, line_end - p);
           g_string_append_c (group, '\n');
         }
-      if (nl == NULL)
-        break;
-      p = nl + 1;
+      p = nl != NULL ? nl + 1 : end;
     }
+  merge_groups (result, group);
   return result;
 }
 
@@ -198,7 +207,6 @@ move_aside (const char *path,
 
 gboolean
 cmtd_store_load (CmtdStore *self,
-                 char     **moved_to,
                  GError   **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -206,8 +214,6 @@ cmtd_store_load (CmtdStore *self,
   g_autofree char *contents = NULL;
   gsize length = 0;
 
-  if (moved_to != NULL)
-    *moved_to = NULL;
   remove_leftover_temp_files (self->path);
 
   if (!g_file_get_contents (self->path, &contents, &length, &local_error))
@@ -235,8 +241,6 @@ cmtd_store_load (CmtdStore *self,
                  self->path, local_error != NULL ? local_error->message : _("it is not valid text"), target);
       g_key_file_unref (key_file);
       key_file = salvage (contents, length);
-      if (moved_to != NULL)
-        *moved_to = g_steal_pointer (&target);
     }
 
   g_key_file_unref (self->key_file);

@@ -21,12 +21,11 @@ const char *cmtd_store_get_path       (CmtdStore            *self);
 /*
  * A missing file is an empty state. A file that cannot be read as a key
  * file is moved aside to PATH.broken-<UTC time> (never overwritten) and the
- * state starts from the groups that still parse; *moved_to then names it.
+ * state starts from the groups that still parse (a warning names the copy).
  * Leftover temporary files of an interrupted write are removed. Fails only
  * when the file cannot be read or moved aside at all.
  */
 gboolean    cmtd_store_load           (CmtdStore            *self,
-                                       char                **moved_to,
                                        GError              **error);
 /* Records that SLOT of OBJECT_ID is superseded; written with the next save. */
 void        cmtd_store_retire_slot    (CmtdStore            *self,
