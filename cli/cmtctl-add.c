@@ -42,7 +42,7 @@ cmtctl_cmd_add_account (const CmtctlCommand *command,
     { "expires", 0, 0, G_OPTION_ARG_STRING, &expires,
       N_("When the API token expires, as chosen when it was created"), N_("DATE") },
     { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check,
-      N_("Store the token without checking it against the site first"), NULL },
+      N_("Store the token without checking it against the site first (test mode only)"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -101,7 +101,7 @@ cmtctl_cmd_add_server (const CmtctlCommand *command,
     { "expires", 0, 0, G_OPTION_ARG_STRING, &expires,
       N_("When the token or password expires"), N_("DATE") },
     { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check,
-      N_("Store the credential without checking it against the server first"), NULL },
+      N_("Store the credential without checking it against the server first (test mode only)"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -171,7 +171,7 @@ cmtctl_cmd_add_connection (const CmtctlCommand *command,
     { "renewed-at", 0, 0, G_OPTION_ARG_STRING, &renewed,
       N_("When the token was last renewed, if you know it"), N_("DATE") },
     { "no-check", 0, 0, G_OPTION_ARG_NONE, &no_check,
-      N_("Add the connection without checking the credentials first"), NULL },
+      N_("Add the connection without checking the credentials first (test mode only)"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;

@@ -239,7 +239,7 @@ handle_add_cloud_account (CmtManager            *iface,
   if (normalized == NULL ||
       !cmtd_validate_secret (api_token, &error) ||
       !cmtd_validate_expiry (token_expires_at, &error) ||
-      !cmtd_option_get_boolean (options, "check", TRUE, &check, &error))
+      !cmtd_option_get_check (options, &check, &error))
     goto fail;
 
   key = account_key (email, normalized);
@@ -383,7 +383,7 @@ handle_add_server (CmtManager            *iface,
       !cmtd_validate_auth_kind (auth_kind, username, &error) ||
       !cmtd_validate_secret (secret, &error) ||
       !cmtd_validate_expiry (secret_expires_at, &error) ||
-      !cmtd_option_get_boolean (options, "check", TRUE, &check, &error))
+      !cmtd_option_get_check (options, &check, &error))
     goto fail;
   /* A personal access token needs no user name: none is kept. */
   if (!g_str_equal (auth_kind, "basic"))
@@ -559,7 +559,7 @@ handle_add_connection (CmtManager            *iface,
     }
   normalized = cmt_url_normalize_cloud_site (cloud_site_url, &error);
   if (normalized == NULL ||
-      !cmtd_option_get_boolean (options, "check", TRUE, &check, &error) ||
+      !cmtd_option_get_check (options, &check, &error) ||
       !cmtd_option_lookup (options, "renewed-at", G_VARIANT_TYPE_INT64, &renewed_value, &error))
     goto fail;
   if (renewed_value != NULL)

@@ -313,6 +313,29 @@ cmtd_option_get_boolean (GVariant    *options,
   return TRUE;
 }
 
+/* The "check" option: skipping the check lets any process on the session bus
+ * store a credential, or point a stored cloud account at a server, that was
+ * never verified; it exists for the test suite and is honoured only in its
+ * mode (CMATOKEN_ALLOW_INSECURE_LOOPBACK=1). */
+gboolean
+cmtd_option_get_check (GVariant  *options,
+                       gboolean  *out_check,
+                       GError   **error)
+{
+  gboolean check = TRUE;
+
+  if (!cmtd_option_get_boolean (options, "check", TRUE, &check, error))
+    return FALSE;
+  if (!check && g_strcmp0 (g_getenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK"), "1") != 0)
+    {
+      g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                   _("The option “check” can only be turned off in test mode: every credential is checked before it is stored."));
+      return FALSE;
+    }
+  *out_check = check;
+  return TRUE;
+}
+
 const char *
 cmtd_product_display_name (const char *product)
 {

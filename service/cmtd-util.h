@@ -66,6 +66,9 @@ gboolean        cmtd_option_lookup              (GVariant        *options,
                                                  const GVariantType *type,
                                                  GVariant       **out_value,
                                                  GError         **error);
+gboolean        cmtd_option_get_check           (GVariant        *options,
+                                                 gboolean        *out_check,
+                                                 GError         **error);
 gboolean        cmtd_option_get_boolean         (GVariant        *options,
                                                  const char      *key,
                                                  gboolean         default_value,
