@@ -4,6 +4,7 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-url.h"
+#include "cmtd-announce.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
@@ -252,6 +253,7 @@ replace_cleared (GObject      *source,
 {
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Cloud account %s: the old token stays in the keyring until the next start: %s",
@@ -260,7 +262,9 @@ replace_cleared (GObject      *source,
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
-  cmt_cloud_account_complete_replace_token (op->self->iface, g_steal_pointer (&op->invocation));
+  subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->self), cmtd_cloud_account_get_site_url (op->self));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
 }
 
 static void
@@ -394,6 +398,7 @@ remove_cleared (GObject      *source,
 {
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Cloud account %s: its token stays in the keyring until the next start: %s",
@@ -401,7 +406,9 @@ remove_cleared (GObject      *source,
   else
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
-  cmt_cloud_account_complete_remove (op->self->iface, g_steal_pointer (&op->invocation));
+  subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->self), cmtd_cloud_account_get_site_url (op->self));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
 }
 
 static void

@@ -4,6 +4,7 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-url.h"
+#include "cmtd-announce.h"
 #include "cmtd-connection.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
@@ -820,6 +821,7 @@ remove_saved (GObject      *source,
   g_autoptr(Op) op = user_data;
   CmtdConnection *self = op->self;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_daemon_save_finish (self->daemon, result, &error))
     {
@@ -830,8 +832,10 @@ remove_saved (GObject      *source,
       return;
     }
   g_debug ("Connection %s removed", self->id);
+  subject = g_strdup_printf ("%s → %s", cmtd_server_get_base_url (self->server), cmtd_connection_get_cloud_site_url (self));
   cmtd_daemon_remove_connection (self->daemon, self);
-  cmt_connection_complete_remove (self->iface, g_steal_pointer (&op->invocation));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_CONNECTION, subject);
 }
 
 static gboolean

@@ -1339,6 +1339,12 @@ cmtd_daemon_dequeue_renewal (CmtdDaemon     *self,
 
 /* ---- accessors ---- */
 
+CmtdNotifier *
+cmtd_daemon_get_notifier (CmtdDaemon *self)
+{
+  return self->notifier;
+}
+
 CmtdStore *
 cmtd_daemon_get_store (CmtdDaemon *self)
 {

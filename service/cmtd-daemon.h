@@ -47,6 +47,8 @@ void              cmtd_daemon_shutdown              (CmtdDaemon       *self);
 int               cmtd_daemon_get_exit_code         (CmtdDaemon       *self);
 
 CmtdStore        *cmtd_daemon_get_store             (CmtdDaemon       *self);
+/* NULL until the notifier has started. */
+CmtdNotifier     *cmtd_daemon_get_notifier          (CmtdDaemon       *self);
 CmtdClock        *cmtd_daemon_get_clock             (CmtdDaemon       *self);
 CmtdAtlassian    *cmtd_daemon_get_atlassian         (CmtdDaemon       *self);
 GCancellable     *cmtd_daemon_get_cancellable       (CmtdDaemon       *self);

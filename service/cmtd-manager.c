@@ -4,6 +4,7 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-url.h"
+#include "cmtd-announce.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-connection.h"
 #include "cmtd-manager.h"
@@ -130,6 +131,7 @@ add_account_saved (GObject      *source,
   g_autoptr(AddOp) op = user_data;
   CmtdDaemon *daemon = op->self->daemon;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_daemon_save_finish (daemon, result, &error))
     {
@@ -143,8 +145,11 @@ add_account_saved (GObject      *source,
   g_debug ("Cloud account %s added: %s on %s", cmtd_cloud_account_get_id (op->account),
            cmtd_cloud_account_get_email (op->account), cmtd_cloud_account_get_site_url (op->account));
   cmtd_daemon_add_cloud_account (daemon, op->account);
-  cmt_manager_complete_add_cloud_account (op->self->iface, g_steal_pointer (&op->invocation),
-                                          cmtd_cloud_account_get_path (op->account));
+  subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->account),
+                             cmtd_cloud_account_get_site_url (op->account));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+                            g_variant_new ("(o)", cmtd_cloud_account_get_path (op->account)),
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
 }
 
 static void
@@ -287,6 +292,7 @@ add_server_saved (GObject      *source,
   g_autoptr(AddOp) op = user_data;
   CmtdDaemon *daemon = op->self->daemon;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_daemon_save_finish (daemon, result, &error))
     {
@@ -300,8 +306,11 @@ add_server_saved (GObject      *source,
   g_debug ("Server %s added: %s %s", cmtd_server_get_id (op->server),
            cmtd_server_get_product (op->server), cmtd_server_get_base_url (op->server));
   cmtd_daemon_add_server (daemon, op->server);
-  cmt_manager_complete_add_server (op->self->iface, g_steal_pointer (&op->invocation),
-                                   cmtd_server_get_path (op->server));
+  subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->server),
+                             cmtd_product_display_name (cmtd_server_get_product (op->server)));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+                            g_variant_new ("(o)", cmtd_server_get_path (op->server)),
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_SERVER, subject);
 }
 
 static void
@@ -435,6 +444,7 @@ add_connection_saved (GObject      *source,
   g_autoptr(AddOp) op = user_data;
   CmtdDaemon *daemon = op->self->daemon;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_daemon_save_finish (daemon, result, &error))
     {
@@ -446,8 +456,11 @@ add_connection_saved (GObject      *source,
   g_debug ("Connection %s added: server %s to %s", cmtd_connection_get_id (op->connection),
            cmtd_server_get_id (op->server), cmtd_connection_get_cloud_site_url (op->connection));
   cmtd_daemon_add_connection (daemon, op->connection);
-  cmt_manager_complete_add_connection (op->self->iface, g_steal_pointer (&op->invocation),
-                                       cmtd_connection_get_path (op->connection));
+  subject = g_strdup_printf ("%s → %s", cmtd_server_get_base_url (op->server),
+                             cmtd_connection_get_cloud_site_url (op->connection));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+                            g_variant_new ("(o)", cmtd_connection_get_path (op->connection)),
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CONNECTION, subject);
 }
 
 typedef struct {

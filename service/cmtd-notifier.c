@@ -1895,6 +1895,61 @@ cmtd_notifier_forget (CmtdNotifier *self,
   schedule_save (self);
 }
 
+static void
+announce_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CmtdNotifier *self = user_data;   /* alive unless the call was cancelled */
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 id;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Could not show a notification: %s", error->message);
+      return;
+    }
+  /* A click on it opens the app, as on a summary. */
+  g_variant_get (reply, "(u)", &id);
+  if (id != 0)
+    g_hash_table_add (self->summaries, GUINT_TO_POINTER (id));
+}
+
+void
+cmtd_notifier_announce (CmtdNotifier *self,
+                        const char   *summary,
+                        const char   *body)
+{
+  GVariantBuilder actions;
+  GVariantBuilder hints;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (CMTD_IS_NOTIFIER (self));
+
+  if (self->server_owner == NULL || !notifications_enabled (self))
+    {
+      g_debug ("Not announced (no notification server, or turned off): %s", summary);
+      return;
+    }
+  text = self->body_markup ? g_markup_escape_text (body, -1) : g_strdup (body);
+  g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
+  add_action (&actions, "default", _("Show"));
+  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (CMT_APP_ID));
+  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (URGENCY_NORMAL));
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("x-cmatoken.change"));
+  g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "Notify",
+                          g_variant_new ("(susss@asa{sv}i)", _("Cloud Migration Tokens"),
+                                         (guint32) 0, CMT_APP_ID, summary, text,
+                                         g_variant_builder_end (&actions), &hints, -1),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          self->cancellable, announce_reply, self);
+}
+
 guint
 cmtd_notifier_get_n_pending (CmtdNotifier *self)
 {

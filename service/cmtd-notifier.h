@@ -64,6 +64,13 @@ void          cmtd_notifier_resolve  (CmtdNotifier        *self,
 void          cmtd_notifier_forget   (CmtdNotifier        *self,
                                       const char          *object_id);
 
+/* Shows a one-off notification now (not remembered, never repeated): a
+ * change to what the service stores, e.g. "Server Added". Dropped when no
+ * notification server is on the bus or notifications are turned off. */
+void          cmtd_notifier_announce (CmtdNotifier        *self,
+                                      const char          *summary,
+                                      const char          *body);
+
 /* How many events wait for a notification server or for its answer; for
  * logs and tests (0: everything posted so far was shown or dropped). */
 guint         cmtd_notifier_get_n_pending (CmtdNotifier *self);

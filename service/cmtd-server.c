@@ -4,6 +4,7 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-url.h"
+#include "cmtd-announce.h"
 #include "cmtd-server.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
@@ -268,6 +269,7 @@ replace_cleared (GObject      *source,
 {
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Server %s: the old secret stays in the keyring until the next start: %s",
@@ -276,7 +278,9 @@ replace_cleared (GObject      *source,
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
-  cmt_server_complete_replace_secret (op->self->iface, g_steal_pointer (&op->invocation));
+  subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->self), cmtd_product_display_name (cmtd_server_get_product (op->self)));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_SERVER, subject);
 }
 
 static void
@@ -425,6 +429,7 @@ remove_cleared (GObject      *source,
 {
   g_autoptr(Op) op = user_data;
   g_autoptr(GError) error = NULL;
+  g_autofree char *subject = NULL;
 
   if (!cmtd_secrets_clear_finish (result, &error))
     g_message ("Server %s: its secret stays in the keyring until the next start: %s",
@@ -432,7 +437,9 @@ remove_cleared (GObject      *source,
   else
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
-  cmt_server_complete_remove (op->self->iface, g_steal_pointer (&op->invocation));
+  subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->self), cmtd_product_display_name (cmtd_server_get_product (op->self)));
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_SERVER, subject);
 }
 
 static void

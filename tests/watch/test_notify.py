@@ -6,7 +6,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from watchlib import (  # noqa: E402
     APP_ID, DAY, NOTIFICATIONS, NOTIFICATIONS_PATH, URGENCY_CRITICAL, URGENCY_NORMAL, AppStandIn,
-    MockService, NotificationServer, WatchTestCase, main, now, scaled)
+    MockService, NotificationServer, WatchTestCase, main, now, scaled, secret)
 
 # Seconds until a crossing: enough for the set-up to finish first, even under valgrind.
 MARGIN = int(4 + scaled(1))
@@ -87,9 +87,9 @@ class TestConnectionNotifications(NotifyCase):
         lifetime, warn = self.times()
         conn = self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60,
                                    check=False)
-        self.notifications.wait_notifies(1, 10)
+        nid = NotificationServer.ids(self.notifications.wait_notifies(1, 10))[0]
         self.client.remove(conn)
-        self.client.wait_until(lambda: 1 in self.notifications.closes(), 10, 'CloseNotification')
+        self.client.wait_until(lambda: nid in self.notifications.closes(), 10, 'CloseNotification')
 
     def test_many_crossing_together_give_one_summary(self):
         lifetime, warn = self.times()
@@ -171,7 +171,8 @@ class TestCredentials(NotifyCase):
 
         self.client.replace_token(acc, new_token)
         self.assertEqual(self.client.props(acc)['Status'], 'valid')
-        self.client.wait_until(lambda: 1 in self.notifications.closes(), 10, 'CloseNotification')
+        self.client.wait_until(lambda: n['id'] in self.notifications.closes(), 10,
+                               'CloseNotification')
 
     def test_a_server_credential_entering_its_warning_window(self):
         warn = self.client.manager('CredentialWarnBefore')
@@ -244,6 +245,76 @@ class TestJapanese(NotifyCase):
         self.assertEqual(n['summary'], '%s の JCMA トークンはあと%d日で期限切れになります'
                          % (self.host('jira'), warn // DAY))
         self.assertNotEqual(n['actions']['renew'], 'Renew…', 'the action is not translated')
+
+
+class TestChangeAnnouncements(NotifyCase):
+    """Any process of the user's can call the service: every addition,
+    credential replacement and removal is shown, with who asked for it."""
+
+    def me(self):
+        with open('/proc/self/comm') as f:
+            return '%s (process %d)' % (f.read().strip(), os.getpid())
+
+    def wait_changes(self, n):
+        self.client.wait_until(lambda: len(self.notifications.changes()) >= n, 10,
+                               '%d change announcement(s)' % n)
+        return self.notifications.changes()
+
+    def test_every_change_is_announced_with_the_caller(self):
+        acc = self.add_account('acme')
+        srv = self.add_server('jira')
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        changes = self.wait_changes(3)
+        self.assertEqual([c['summary'] for c in changes],
+                         ['New Cloud Account Added', 'New Server Added', 'New Connection Added'])
+        me = self.me()
+        self.assertEqual(changes[0]['body'],
+                         'admin@acme.test on %s was added by %s. If you did not do this, remove '
+                         'it in Cloud Migration Tokens.' % (self.fake.site_url('acme'), me))
+        self.assertIn('%s (Jira) was added by %s.' % (self.fake.server_url('jira'), me),
+                      changes[1]['body'])
+        self.assertIn('%s → %s was added by %s.' % (self.fake.server_url('jira'),
+                                                      self.fake.site_url('acme'), me),
+                      changes[2]['body'])
+
+        self.client.replace_secret(srv, 'pat', '', self.sc.pat('jira'))
+        self.client.replace_token(acc, self.sc.token('acme'))
+        self.client.remove(conn)
+        self.client.remove(srv)
+        self.client.remove(acc)
+        changes = self.wait_changes(8)[3:]
+        self.assertEqual([c['summary'] for c in changes],
+                         ['Server Credential Replaced', 'API Token Replaced',
+                          'Connection Removed', 'Server Removed', 'Cloud Account Removed'])
+        for c in changes:
+            self.assertIn(' by %s' % me, c['body'])
+        for c in self.notifications.changes():
+            self.assertEqual(c['hints']['urgency'], URGENCY_NORMAL)
+            self.assertEqual(c['replaces_id'], 0)
+        self.assertNotifiesClean(self.notifications.changes())
+        # They are announcements, not problems: nothing about tokens was shown.
+        self.assertEqual(self.notifications.notifies(), [])
+        # ... and in the log.
+        self.assertIn('New Server Added: %s (Jira) was added by %s' % (self.fake.server_url('jira'), me),
+                      self.daemon.log_text())
+
+    def test_a_refused_change_is_not_announced(self):
+        acc = self.add_account('acme')
+        self.wait_changes(1)
+        with self.assertRaisesDBus('CloudAuthFailed'):
+            self.client.replace_token(acc, secret('ATATT'))
+        with self.assertRaisesDBus('Exists'):
+            self.add_account('acme')
+        self.quiet(1)
+        self.assertEqual(len(self.notifications.changes()), 1)
+
+    def test_clicking_an_announcement_opens_the_app(self):
+        app = AppStandIn(self.client)
+        self.addCleanup(app.stop)
+        self.add_server('jira')
+        c = self.wait_changes(1)[0]
+        self.notifications.invoke(c['id'], 'default')
+        self.client.wait_until(lambda: app.calls('Activate'), 10, 'the app activated')
 
 
 if __name__ == '__main__':

@@ -47,6 +47,7 @@ APP_ID = 'io.github.cmatoken'
 APP_PATH = '/io/github/cmatoken'
 APP_IFACE = 'org.freedesktop.Application'
 
+CHANGE_CATEGORY = 'x-cmatoken.change'
 URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL = 0, 1, 2
 
 
@@ -116,15 +117,31 @@ class NotificationServer(MockService):
                           '-p', '{"capabilities": "%s"}' % capabilities],
                          log_name='notifications')
 
-    def notifies(self):
-        out = []
+    def all_notifies(self):
+        """Every Notify call, each with the id the mock gave it ('id': it counts
+        from 1; a replacement keeps its id)."""
+        out, next_id = [], 1
         for args in self.calls('Notify'):
             app_name, replaces_id, icon, summary, body, actions, hints, timeout = args
-            out.append({'app_name': app_name, 'replaces_id': replaces_id, 'icon': icon,
-                        'summary': summary, 'body': body,
+            if replaces_id:
+                nid = replaces_id
+            else:
+                nid, next_id = next_id, next_id + 1
+            out.append({'id': nid, 'app_name': app_name, 'replaces_id': replaces_id,
+                        'icon': icon, 'summary': summary, 'body': body,
                         'actions': dict(zip(actions[0::2], actions[1::2])),
-                        'action_keys': actions[0::2], 'hints': hints, 'timeout': timeout})
+                        'action_keys': actions[0::2], 'hints': hints, 'timeout': timeout,
+                        'category': hints.get('category', '')})
         return out
+
+    def notifies(self):
+        """The Notify calls about tokens and credentials (expiring, expired,
+        renewed...), without the announcements of changes (changes())."""
+        return [n for n in self.all_notifies() if n['category'] != CHANGE_CATEGORY]
+
+    def changes(self):
+        """The announcements of additions, replacements and removals."""
+        return [n for n in self.all_notifies() if n['category'] == CHANGE_CATEGORY]
 
     def closes(self):
         return [args[0] for args in self.calls('CloseNotification')]
@@ -141,15 +158,8 @@ class NotificationServer(MockService):
 
     @staticmethod
     def ids(notifies):
-        """The id the mock gave each Notify (it counts from 1; a replacement keeps its id)."""
-        out, next_id = [], 1
-        for n in notifies:
-            if n['replaces_id']:
-                out.append(n['replaces_id'])
-            else:
-                out.append(next_id)
-                next_id += 1
-        return out
+        """The id the mock gave each Notify."""
+        return [n['id'] for n in notifies]
 
 
 class AppStandIn(MockService):
