@@ -8,6 +8,9 @@
 #      valgrind_subset in tests/service/), and the benchmark's smoke run
 #      (timings of a sanitized build mean nothing).
 #
+# The asan run includes the fuzz test (tests/fuzz/: libFuzzer on the URL
+# parser for CMT_FUZZ_SECONDS, 30 by default), built with clang.
+#
 # Ends with "N passed, N failed" summed from meson's own summaries; exits
 # non-zero on any failure.
 set -u
@@ -17,6 +20,11 @@ cd "$srcdir"
 
 . "$srcdir/build-aux/setup.sh" "$srcdir/build" || exit 1
 cmt_configure_and_build "$srcdir/build-asan" -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+
+if ! command -v clang >/dev/null; then
+  echo "test.sh: clang is missing (build-aux/debian-packages.txt): the fuzz test cannot run" >&2
+  exit 1
+fi
 
 passed=0
 failed=0
