@@ -23,7 +23,9 @@ struct _CmtdAtlassian
   char        *api_base_url;
   guint        timeout;
   guint        max_parallel;
+  guint        max_per_host;
   guint        in_flight;
+  GHashTable  *per_host;        /* host → requests on the wire */
   GQueue       waiting;      /* (element-type GTask) requests not yet on the wire, FIFO */
 };
 
@@ -237,7 +239,24 @@ typedef struct
   GList        *link;           /* in self->waiting, while waiting */
   gint64        started;
   gboolean      on_the_wire;
+  /* On the wire: the whole exchange has one deadline (a server dripping a
+   * byte a second never trips an idle timeout). */
+  GCancellable *wire;           /* cancelled by the caller's or the deadline */
+  GCancellable *outer;          /* the caller's, chained to wire */
+  gulong        outer_id;
+  guint         deadline_id;
+  gboolean      deadline_hit;
 } SendData;
+
+static void
+send_data_leave_wire (SendData *data)
+{
+  g_clear_handle_id (&data->deadline_id, g_source_remove);
+  if (data->outer != NULL && data->outer_id != 0)
+    g_cancellable_disconnect (data->outer, data->outer_id);
+  data->outer_id = 0;
+  g_clear_object (&data->outer);
+}
 
 static void
 send_data_free (SendData *data)
@@ -255,6 +274,8 @@ send_data_free (SendData *data)
       g_source_destroy (data->cancel_source);
       g_source_unref (data->cancel_source);
     }
+  send_data_leave_wire (data);
+  g_clear_object (&data->wire);
   g_clear_object (&data->stream);
   g_clear_object (&data->msg);
   g_clear_pointer (&data->body, g_byte_array_unref);
@@ -301,12 +322,27 @@ send_complete (GTask  *task,
   g_autofree char *url = g_uri_to_string (uri);
 
   discard_stream (data);
+  send_data_leave_wire (data);
 
   if (data->on_the_wire)
     {
-      g_assert (self->in_flight > 0);
+      guint on_host = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, data->host));
+
+      g_assert (self->in_flight > 0 && on_host > 0);
       self->in_flight--;
+      if (on_host > 1)
+        g_hash_table_insert (self->per_host, g_strdup (data->host), GUINT_TO_POINTER (on_host - 1));
+      else
+        g_hash_table_remove (self->per_host, data->host);
       data->on_the_wire = FALSE;
+    }
+
+  if (data->deadline_hit && g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED))
+    {
+      g_autoptr(GError) timed_out = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
+
+      g_clear_error (&error);
+      error = transport_error (data->host, self->timeout, timed_out);
     }
 
   g_debug ("%s %s: %u, %" G_GINT64_FORMAT " ms%s%s",
@@ -367,7 +403,7 @@ read_next (GTask *task)
   SendData *data = g_task_get_task_data (task);
 
   g_input_stream_read_bytes_async (data->stream, READ_CHUNK_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), on_read, task);
+                                   data->wire, on_read, task);
 }
 
 static void
@@ -415,25 +451,74 @@ on_waiting_cancelled (GCancellable *cancellable,
 }
 
 static void
+chain_cancel (GCancellable *outer,
+              GCancellable *wire)
+{
+  g_cancellable_cancel (wire);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  SendData *data = user_data;
+
+  data->deadline_id = 0;
+  data->deadline_hit = TRUE;
+  g_cancellable_cancel (data->wire);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+put_on_the_wire (CmtdAtlassian *self,
+                 GTask         *task)
+{
+  SendData *data = g_task_get_task_data (task);
+  GCancellable *outer = g_task_get_cancellable (task);
+  guint on_host = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, data->host));
+
+  data->link = NULL;
+  if (data->cancel_source != NULL)
+    {
+      g_source_destroy (data->cancel_source);
+      g_clear_pointer (&data->cancel_source, g_source_unref);
+    }
+
+  self->in_flight++;
+  g_hash_table_insert (self->per_host, g_strdup (data->host), GUINT_TO_POINTER (on_host + 1));
+  data->on_the_wire = TRUE;
+  data->started = g_get_monotonic_time ();
+  data->wire = g_cancellable_new ();
+  if (outer != NULL)
+    {
+      data->outer = g_object_ref (outer);
+      /* Runs chain_cancel at once if it is cancelled already. */
+      data->outer_id = g_cancellable_connect (outer, G_CALLBACK (chain_cancel),
+                                              g_object_ref (data->wire), g_object_unref);
+    }
+  data->deadline_id = g_timeout_add_seconds (self->timeout, on_deadline, data);
+  soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
+                           data->wire, on_sent, task);
+}
+
+/* Starts waiting requests while there is room: at most max_parallel in all
+ * and max_per_host to one host, so that slow hosts cannot hold every slot. */
+static void
 pump_queue (CmtdAtlassian *self)
 {
-  while (self->in_flight < self->max_parallel && !g_queue_is_empty (&self->waiting))
+  GList *l = self->waiting.head;
+
+  while (l != NULL && self->in_flight < self->max_parallel)
     {
-      GTask *task = g_queue_pop_head (&self->waiting);
+      GList *next = l->next;
+      GTask *task = l->data;
       SendData *data = g_task_get_task_data (task);
 
-      data->link = NULL;
-      if (data->cancel_source != NULL)
+      if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, data->host)) < self->max_per_host)
         {
-          g_source_destroy (data->cancel_source);
-          g_clear_pointer (&data->cancel_source, g_source_unref);
+          g_queue_delete_link (&self->waiting, l);
+          put_on_the_wire (self, task);
         }
-
-      self->in_flight++;
-      data->on_the_wire = TRUE;
-      data->started = g_get_monotonic_time ();
-      soup_session_send_async (self->session, data->msg, G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (task), on_sent, task);
+      l = next;
     }
 }
 
@@ -1203,6 +1288,7 @@ cmtd_atlassian_finalize (GObject *object)
   /* Every queued or running request holds a reference on us. */
   g_assert (g_queue_is_empty (&self->waiting));
   g_clear_object (&self->session);
+  g_clear_pointer (&self->per_host, g_hash_table_unref);
   g_free (self->api_base_url);
 
   G_OBJECT_CLASS (cmtd_atlassian_parent_class)->finalize (object);
@@ -1220,6 +1306,7 @@ static void
 cmtd_atlassian_init (CmtdAtlassian *self)
 {
   g_queue_init (&self->waiting);
+  self->per_host = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static gboolean
@@ -1252,6 +1339,7 @@ cmtd_atlassian_new (const char *api_base_url,
 
   self->api_base_url = g_strdup (api_base_url);
   self->max_parallel = MAX (max_parallel, 1);
+  self->max_per_host = MAX (self->max_parallel / 2, 1);
   self->timeout = read_timeout ();
   self->session = soup_session_new_with_options ("timeout", self->timeout,
                                                  "idle-timeout", self->timeout,

@@ -299,9 +299,11 @@ fake_fault_from_node (JsonNode    *node,
     fault->body = FAKE_BODY_WRONG_CLOUD_URL;
   else if (g_str_equal (body, "control-token"))
     fault->body = FAKE_BODY_CONTROL_TOKEN;
+  else if (g_str_equal (body, "drip"))
+    fault->body = FAKE_BODY_DRIP;
   else
     {
-      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url or control-token, not \"%s\"", where, body);
+      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url, control-token or drip, not \"%s\"", where, body);
       return NULL;
     }
 

@@ -34,6 +34,7 @@ typedef enum {
   FAKE_BODY_LOGIN_HTML,       /* an SSO or proxy login page */
   FAKE_BODY_WRONG_CLOUD_URL,  /* a well-formed answer for another cloud site */
   FAKE_BODY_CONTROL_TOKEN,    /* token: an auth token with a control character */
+  FAKE_BODY_DRIP,             /* 200, then one byte every half second for an hour */
 } FakeBody;
 
 typedef struct {

@@ -733,6 +733,69 @@ reply_huge (SoupServerMessage *msg,
   g_signal_connect (msg, "wrote-chunk", G_CALLBACK (huge_wrote_chunk), huge);
 }
 
+/* A server that answers a byte every half second: never idle, never done. */
+#define DRIP_INTERVAL_MS 500
+#define DRIP_BYTES       7200
+
+typedef struct {
+  SoupServerMessage *msg;       /* not owned: the drip lives as its data */
+  guint              source_id;
+  guint              sent;
+} Drip;
+
+static void
+drip_free (Drip *drip)
+{
+  g_clear_handle_id (&drip->source_id, g_source_remove);
+  g_free (drip);
+}
+
+static gboolean
+drip_next (gpointer user_data)
+{
+  Drip *drip = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (drip->msg);
+
+  if (++drip->sent < DRIP_BYTES)
+    soup_message_body_append (body, SOUP_MEMORY_STATIC, " ", 1);
+  else
+    {
+      soup_message_body_append (body, SOUP_MEMORY_STATIC, "}", 1);
+      soup_message_body_complete (body);
+      drip->source_id = 0;
+    }
+  soup_server_message_unpause (drip->msg);
+  return drip->source_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void
+drip_stop (SoupServerMessage *msg)
+{
+  Drip *drip = g_object_get_data (G_OBJECT (msg), "fake-drip");
+
+  if (drip != NULL)
+    g_clear_handle_id (&drip->source_id, g_source_remove);
+}
+
+static void
+reply_drip (SoupServerMessage *msg)
+{
+  Drip *drip = g_new0 (Drip, 1);
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  drip->msg = msg;
+  g_object_set_data_full (G_OBJECT (msg), "fake-drip", drip, (GDestroyNotify) drip_free);
+  g_signal_connect (msg, "finished", G_CALLBACK (drip_stop), NULL);
+  g_signal_connect (msg, "disconnected", G_CALLBACK (drip_stop), NULL);
+
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_content_type (headers, "application/json", NULL);
+  soup_message_headers_set_encoding (headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_append (body, SOUP_MEMORY_STATIC, "{", 1);
+  drip->source_id = g_timeout_add (DRIP_INTERVAL_MS, drip_next, drip);
+}
+
 static void
 drop_connection (SoupServerMessage *msg)
 {
@@ -751,6 +814,11 @@ respond (FakeServer        *self,
   if (action != NULL && action->drop)
     {
       drop_connection (msg);
+      return;
+    }
+  if (action != NULL && action->body == FAKE_BODY_DRIP)
+    {
+      reply_drip (msg);
       return;
     }
   if (action != NULL && action->body == FAKE_BODY_HUGE)
@@ -796,6 +864,7 @@ respond (FakeServer        *self,
         case FAKE_BODY_NONE:
         case FAKE_BODY_MALFORMED:
         case FAKE_BODY_HUGE:
+        case FAKE_BODY_DRIP:
         default:
           break;
         }

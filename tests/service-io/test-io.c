@@ -713,6 +713,96 @@ run_parallel (guint    max_parallel,
   g_object_unref (pd.client);
 }
 
+/* A server that drips a byte every half second never trips an idle timeout:
+ * the whole exchange has a deadline, and the slow server holds at most the
+ * per-host share of the slots, so a healthy one still gets through. */
+typedef struct {
+  guint    done;
+  guint    failed;
+  gboolean healthy_done;
+  guint    failed_before_healthy;
+  gint64   started;
+  gint64   last_failure;
+} DripData;
+
+typedef struct {
+  DripData      *dd;
+  CmtdAtlassian *client;
+  gboolean       healthy;
+} DripCall;
+
+static void
+on_drip_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  DripCall *call = user_data;
+  DripData *dd = call->dd;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  gboolean ok = cmtd_atlassian_check_server_finish (call->client, result, &name, &error);
+
+  dd->done++;
+  if (call->healthy)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      dd->healthy_done = TRUE;
+      dd->failed_before_healthy = dd->failed;
+    }
+  else
+    {
+      g_assert_false (ok);
+      assert_network_error (error, CMT_ERROR_NETWORK);
+      g_assert_nonnull (strstr (error->message, "did not answer within 2 seconds"));
+      dd->failed++;
+      dd->last_failure = g_get_monotonic_time ();
+    }
+  g_free (call);
+}
+
+static void
+test_drip (void)
+{
+  g_autoptr(CmtdAtlassian) client = NULL;
+  g_autofree char *jira = server_url ("jira");
+  g_autofree char *wiki = server_url ("wiki");
+  DripData dd = { 0 };
+  const guint n_slow = 6;
+
+  g_setenv ("CMATOKEN_HTTP_TIMEOUT", "2", TRUE);
+  client = new_client (4);
+  g_unsetenv ("CMATOKEN_HTTP_TIMEOUT");
+
+  fake_add_fault ("{\"endpoint\": \"server-myself\", \"target\": \"jira\", \"body\": \"drip\"}");
+  dd.started = g_get_monotonic_time ();
+  for (guint i = 0; i <= n_slow; i++)
+    {
+      DripCall *call = g_new0 (DripCall, 1);
+
+      call->dd = &dd;
+      call->client = client;
+      call->healthy = i == n_slow;   /* asked last, behind every slow one */
+      if (call->healthy)
+        cmtd_atlassian_check_server_async (client, "confluence", wiki, "pat", NULL, WIKI_PAT, NULL,
+                                           on_drip_done, call);
+      else
+        cmtd_atlassian_check_server_async (client, "jira", jira, "pat", NULL, JIRA_PAT, NULL,
+                                           on_drip_done, call);
+    }
+  while (dd.done <= n_slow)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* The healthy server answered before the first slow one gave up. */
+  g_assert_true (dd.healthy_done);
+  g_assert_cmpuint (dd.failed_before_healthy, ==, 0);
+  g_assert_cmpuint (dd.failed, ==, n_slow);
+  /* Every slow one ended by its deadline: 6 on the 2 slots of one host, 3 rounds of 2 s
+   * (not the hour the drip would take). */
+  g_assert_cmpint ((dd.last_failure - dd.started) / G_USEC_PER_SEC, <, 3 * 2 + 10);
+  fake_reset ();
+}
+
 static void
 test_max_parallel (void)
 {
@@ -1281,6 +1371,7 @@ main (int    argc,
   g_test_add_func ("/atlassian/cancel", test_cancel);
   g_test_add_func ("/atlassian/max-parallel", test_max_parallel);
   g_test_add_func ("/atlassian/fifo", test_fifo);
+  g_test_add_func ("/atlassian/fault/drip", test_drip);
   g_test_add_func ("/atlassian/unref-while-running", test_unref_while_running);
   g_test_add_func ("/secrets/store-lookup", test_secrets_store_lookup);
   g_test_add_func ("/secrets/locked", test_secrets_locked);

@@ -1,6 +1,7 @@
 # test_errors.py: every error the cloud, the servers and the network can cause, provoked for real
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -270,6 +271,20 @@ class TestNetwork(ErrorCase):
 
     def test_token_timeout(self):
         self.network_renewal({'endpoint': 'token', 'delay_ms': (self.timeout_s + 3) * 1000})
+
+    def drip_renewal(self, endpoint):
+        # One byte every half second: an idle timeout never trips, the
+        # request's overall deadline does.
+        started = time.monotonic()
+        err = self.network_renewal({'endpoint': endpoint, 'body': 'drip'})
+        self.assertIn('did not answer within %d seconds' % self.timeout_s, err.message)
+        self.assertLess(time.monotonic() - started, self.timeout_s + max(5, scaled(5)))
+
+    def test_token_drip(self):
+        self.drip_renewal('token')
+
+    def test_save_drip(self):
+        self.drip_renewal('save')
 
     def test_save_503(self):
         self.network_renewal({'endpoint': 'save', 'status': 503})
