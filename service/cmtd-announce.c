@@ -126,7 +126,8 @@ on_pid (GObject      *source,
   if (a->notifier != NULL)
     cmtd_notifier_announce (a->notifier, summary_text (a->change, a->kind), body);
 
-  g_dbus_method_invocation_return_value (g_steal_pointer (&a->invocation), g_steal_pointer (&a->reply));
+  /* Not floating (sunk when kept): the invocation takes its own reference. */
+  g_dbus_method_invocation_return_value (g_steal_pointer (&a->invocation), a->reply);
 }
 
 void

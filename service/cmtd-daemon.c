@@ -831,6 +831,14 @@ on_name_acquired (GDBusConnection *bus,
 
   notifications_path = g_build_filename (g_get_user_state_dir (), "cmatoken", "notifications.ini", NULL);
   self->notifier = cmtd_notifier_new (bus, notifications_path);
+  if (cmtd_store_get_moved_to (self->store) != NULL)
+    {
+      g_autofree char *body =
+        g_strdup_printf (_("It was moved to %s. Everything that could be read from it was recovered, and no stored credential was deleted. To bring back the rest, see “Recovery” in the README."),
+                         cmtd_store_get_moved_to (self->store));
+
+      cmtd_notifier_announce (self->notifier, _("The State File Could Not Be Read"), body);
+    }
   announce_all (self);
 
   /* Automatic renewals may start now. */

@@ -29,6 +29,7 @@
 
 #define URGENCY_LOW      0
 #define URGENCY_NORMAL   1
+#define MAX_WAITING_ANNOUNCEMENTS 32
 #define URGENCY_CRITICAL 2
 
 #define NO_EVENT (-1)
@@ -101,6 +102,7 @@ struct _CmtdNotifier
   GHashTable      *records;           /* object id → Record */
   GHashTable      *summaries;         /* summary notification ids (this run) */
   GHashTable      *activation_tokens; /* notification id → XDG activation token */
+  GQueue           announcements;     /* strv {summary, body}: waiting for a server */
 
   guint            watch_id;
   guint            action_subscription;
@@ -1237,6 +1239,7 @@ drop_pending (CmtdNotifier *self)
 
   /* Turned off: not shown and not recorded, so the next posts after turning
    * them on again announce what is still true then. */
+  g_queue_clear_full (&self->announcements, (GDestroyNotify) g_strfreev);
   g_hash_table_iter_init (&iter, self->records);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     {
@@ -1278,6 +1281,53 @@ compare_records (gconstpointer a,
   return strcmp (ra->object_id, rb->object_id);
 }
 
+static void
+announce_reply (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CmtdNotifier *self = user_data;   /* alive unless the call was cancelled */
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 id;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("Could not show a notification: %s", error->message);
+      return;
+    }
+  /* A click on it opens the app, as on a summary. */
+  g_variant_get (reply, "(u)", &id);
+  if (id != 0)
+    g_hash_table_add (self->summaries, GUINT_TO_POINTER (id));
+}
+
+static void
+send_announcement (CmtdNotifier *self,
+                   const char   *summary,
+                   const char   *body)
+{
+  GVariantBuilder actions;
+  GVariantBuilder hints;
+  g_autofree char *text = self->body_markup ? g_markup_escape_text (body, -1) : g_strdup (body);
+
+  g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
+  add_action (&actions, "default", _("Show"));
+  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (CMT_APP_ID));
+  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (URGENCY_NORMAL));
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("x-cmatoken.change"));
+  g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                          NOTIFICATIONS_IFACE, "Notify",
+                          g_variant_new ("(susss@asa{sv}i)", _("Cloud Migration Tokens"),
+                                         (guint32) 0, CMT_APP_ID, summary, text,
+                                         g_variant_builder_end (&actions), &hints, -1),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                          self->cancellable, announce_reply, self);
+}
+
 static gboolean
 flush (gpointer user_data)
 {
@@ -1298,6 +1348,13 @@ flush (gpointer user_data)
     {
       drop_pending (self);
       return G_SOURCE_REMOVE;
+    }
+
+  while (self->server_owner != NULL && !g_queue_is_empty (&self->announcements))
+    {
+      g_auto(GStrv) pair = g_queue_pop_head (&self->announcements);
+
+      send_announcement (self, pair[0], pair[1]);
     }
 
   g_hash_table_iter_init (&iter, self->records);
@@ -1677,6 +1734,7 @@ cmtd_notifier_finalize (GObject *object)
   g_clear_pointer (&self->records, g_hash_table_unref);
   g_clear_pointer (&self->summaries, g_hash_table_unref);
   g_clear_pointer (&self->activation_tokens, g_hash_table_unref);
+  g_queue_clear_full (&self->announcements, (GDestroyNotify) g_strfreev);
   g_clear_pointer (&self->server_owner, g_free);
   g_clear_pointer (&self->ids_owner, g_free);
   g_clear_pointer (&self->state_path, g_free);
@@ -1702,6 +1760,7 @@ cmtd_notifier_init (CmtdNotifier *self)
   self->records = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, record_free);
   self->summaries = g_hash_table_new (NULL, NULL);
   self->activation_tokens = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_queue_init (&self->announcements);
   /* "Expires in 5 days" must agree with the daemon's clock (cmtd-clock.c),
    * which demos and tests shift with this variable. */
   self->now_offset = g_ascii_strtoll (g_getenv ("CMATOKEN_NOW_OFFSET") ?: "0", NULL, 10);
@@ -1895,59 +1954,25 @@ cmtd_notifier_forget (CmtdNotifier *self,
   schedule_save (self);
 }
 
-static void
-announce_reply (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  CmtdNotifier *self = user_data;   /* alive unless the call was cancelled */
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  guint32 id;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_message ("Could not show a notification: %s", error->message);
-      return;
-    }
-  /* A click on it opens the app, as on a summary. */
-  g_variant_get (reply, "(u)", &id);
-  if (id != 0)
-    g_hash_table_add (self->summaries, GUINT_TO_POINTER (id));
-}
-
 void
 cmtd_notifier_announce (CmtdNotifier *self,
                         const char   *summary,
                         const char   *body)
 {
-  GVariantBuilder actions;
-  GVariantBuilder hints;
-  g_autofree char *text = NULL;
+  const char *pair[] = { summary, body, NULL };
 
   g_return_if_fail (CMTD_IS_NOTIFIER (self));
 
-  if (self->server_owner == NULL || !notifications_enabled (self))
+  if (!notifications_enabled (self))
     {
-      g_debug ("Not announced (no notification server, or turned off): %s", summary);
+      g_debug ("Not announced (notifications are turned off): %s", summary);
       return;
     }
-  text = self->body_markup ? g_markup_escape_text (body, -1) : g_strdup (body);
-  g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
-  add_action (&actions, "default", _("Show"));
-  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (CMT_APP_ID));
-  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (URGENCY_NORMAL));
-  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("x-cmatoken.change"));
-  g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
-                          NOTIFICATIONS_IFACE, "Notify",
-                          g_variant_new ("(susss@asa{sv}i)", _("Cloud Migration Tokens"),
-                                         (guint32) 0, CMT_APP_ID, summary, text,
-                                         g_variant_builder_end (&actions), &hints, -1),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          self->cancellable, announce_reply, self);
+  /* Kept, a bounded number, until a notification server is there. */
+  if (self->announcements.length >= MAX_WAITING_ANNOUNCEMENTS)
+    g_strfreev (g_queue_pop_head (&self->announcements));
+  g_queue_push_tail (&self->announcements, g_strdupv ((char **) pair));
+  schedule_flush (self, 0);
 }
 
 guint

@@ -64,9 +64,10 @@ void          cmtd_notifier_resolve  (CmtdNotifier        *self,
 void          cmtd_notifier_forget   (CmtdNotifier        *self,
                                       const char          *object_id);
 
-/* Shows a one-off notification now (not remembered, never repeated): a
- * change to what the service stores, e.g. "Server Added". Dropped when no
- * notification server is on the bus or notifications are turned off. */
+/* Shows a one-off notification (not remembered across restarts, never
+ * repeated): a change to what the service stores, e.g. "Server Added". Kept
+ * until a notification server is on the bus (the 32 newest); dropped when
+ * notifications are turned off. */
 void          cmtd_notifier_announce (CmtdNotifier        *self,
                                       const char          *summary,
                                       const char          *body);

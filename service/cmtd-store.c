@@ -14,6 +14,7 @@ struct _CmtdStore
 
   char      *path;
   GKeyFile  *key_file;
+  char      *moved_to;        /* where load() put an unreadable file, or NULL */
 
   gboolean   writing;
   /* Callers whose changes are in the write now running. */
@@ -38,6 +39,7 @@ cmtd_store_finalize (GObject *object)
   g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->key_file, g_key_file_unref);
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->moved_to, g_free);
 
   G_OBJECT_CLASS (cmtd_store_parent_class)->finalize (object);
 }
@@ -205,6 +207,12 @@ move_aside (const char *path,
   return NULL;
 }
 
+const char *
+cmtd_store_get_moved_to (CmtdStore *self)
+{
+  return self->moved_to;
+}
+
 gboolean
 cmtd_store_load (CmtdStore *self,
                  GError   **error)
@@ -241,6 +249,8 @@ cmtd_store_load (CmtdStore *self,
                  self->path, local_error != NULL ? local_error->message : _("it is not valid text"), target);
       g_key_file_unref (key_file);
       key_file = salvage (contents, length);
+      g_free (self->moved_to);
+      self->moved_to = g_steal_pointer (&target);
     }
 
   g_key_file_unref (self->key_file);

@@ -27,6 +27,8 @@ const char *cmtd_store_get_path       (CmtdStore            *self);
  */
 gboolean    cmtd_store_load           (CmtdStore            *self,
                                        GError              **error);
+/* Where the last load() moved an unreadable state file, or NULL. */
+const char *cmtd_store_get_moved_to   (CmtdStore            *self);
 /* Records that SLOT of OBJECT_ID is superseded; written with the next save. */
 void        cmtd_store_retire_slot    (CmtdStore            *self,
                                        const char           *object_id,

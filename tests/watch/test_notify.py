@@ -317,5 +317,30 @@ class TestChangeAnnouncements(NotifyCase):
         self.client.wait_until(lambda: app.calls('Activate'), 10, 'the app activated')
 
 
+class TestUnreadableStateFile(NotifyCase):
+    autostart_daemon = False
+
+    def test_an_unreadable_state_file_is_announced(self):
+        def prepare(daemon):
+            os.makedirs(daemon.state_dir(), exist_ok=True)
+            path = os.path.join(daemon.state_dir(), 'state.ini')
+            with open(path, 'wb') as f:
+                f.write(b'[Server s1]\nbase-url=\xff\xfe\n')
+            os.chmod(path, 0o600)
+        self.start_daemon(prepare=prepare)
+        self.client.wait_until(lambda: self.notifications.changes(), 10, 'the announcement')
+        n = self.notifications.changes()[0]
+        self.assertEqual(n['summary'], 'The State File Could Not Be Read')
+        self.assertIn('state.ini.broken-', n['body'])
+        self.assertIn('no stored credential was deleted', n['body'])
+        moved = [p for p in self.daemon.state_files() if '.broken-' in p]
+        self.assertEqual(len(moved), 1)
+        self.assertIn(moved[0], n['body'])
+        # Once: a restart with the (now good) state file says nothing more.
+        self.daemon.restart()
+        self.quiet(2)
+        self.assertEqual(len(self.notifications.changes()), 1)
+
+
 if __name__ == '__main__':
     main()
