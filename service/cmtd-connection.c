@@ -310,8 +310,13 @@ renew_finish (CmtdConnection *self,
     {
       g_debug ("Connection %s: renewal failed: %s", self->id,
                cmt_error_code_to_name (owned_error->code));
-      cmt_connection_set_last_error (self->iface, owned_error->message);
-      self->last_error_code = owned_error->code;
+      /* A locked or absent keyring is the session's state (the Manager's
+       * KeyringState), not this connection's: it is not recorded here. */
+      if (!cmtd_error_is_keyring (owned_error))
+        {
+          cmt_connection_set_last_error (self->iface, owned_error->message);
+          self->last_error_code = owned_error->code;
+        }
       /* The credential that was refused is now known to be bad. */
       if (g_error_matches (owned_error, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED))
         {

@@ -782,6 +782,27 @@ on_lookup_item (GObject      *source,
 }
 
 static void
+on_lookup_collection (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean locked = FALSE;
+
+  path = find_default_collection_finish (result, NULL, &locked, &error);
+  if (path == NULL)
+    task_return_mapped (task, g_steal_pointer (&error));
+  else if (locked)
+    g_task_return_error (task, locked_error ());
+  else
+    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                             _("The credential is not in the keyring. Enter it again."));
+  g_object_unref (task);
+}
+
+static void
 lookup_then (GTask *task)
 {
   SearchData *data = g_task_get_task_data (task);
@@ -795,11 +816,14 @@ lookup_then (GTask *task)
       return;
     }
   if (data->locked[0] != NULL)
-    g_task_return_error (task, locked_error ());
-  else
-    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_FOUND,
-                             _("The credential is not in the keyring. Enter it again."));
-  g_object_unref (task);
+    {
+      g_task_return_error (task, locked_error ());
+      g_object_unref (task);
+      return;
+    }
+  /* A keyring that (re)started locked may not show its items to a search at
+   * all: "not found" is only believed when the default collection is open. */
+  find_default_collection_async (g_task_get_cancellable (task), on_lookup_collection, task);
 }
 
 void

@@ -1122,17 +1122,20 @@ class Keyring:
         self._session = None
         self.unavailable_by_test = True
 
-    def make_available(self):
-        """Starts gnome-keyring again, unlocked; its keyring file (in the
-        session's XDG_DATA_HOME) brings the stored items back. It runs in the
+    def make_available(self, locked=False):
+        """Starts gnome-keyring again, unlocked (or @locked, as after a restart
+        without the login password); its keyring file (in the session's
+        XDG_DATA_HOME) brings the stored items back. It runs in the
         foreground as a child of this process, which stops it at exit."""
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._override_path())
         self._reload_bus()
-        proc = subprocess.Popen(['gnome-keyring-daemon', '--foreground', '--unlock',
-                                 '--components=secrets'],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-        proc.stdin.write(self.PASSWORD.encode())
+        args = ['gnome-keyring-daemon', '--foreground', '--components=secrets']
+        if not locked:
+            args.insert(2, '--unlock')
+        proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        if not locked:
+            proc.stdin.write(self.PASSWORD.encode())
         proc.stdin.close()
         Keyring._children.append(proc)
         self.client.wait_until(self.available, 20, 'gnome-keyring to be back')

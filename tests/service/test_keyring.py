@@ -110,6 +110,33 @@ class TestUnavailable(KeyringCase):
         self.assertEqual(len(self.fake.holds('jira')), 1)
         self.add_server('jira2')
 
+    def test_a_keyring_that_restarts_locked(self):
+        conn = self.add_connection('jira', 'acme')
+        self.client.renew(conn)
+        before = self.client.props(conn)
+        state = os.path.join(self.daemon.state_dir(), 'state.ini')
+        with open(state, 'rb') as f:
+            state_before = f.read()
+
+        self.keyring.make_unavailable()
+        self.keyring.make_available(locked=True)
+        self.assertTrue(self.keyring.is_locked())
+        with self.assertRaisesDBus('KeyringLocked') as cm:
+            self.client.renew(conn)
+        self.assertNotIn('missing', cm.exception.message)
+        self.keyring_state('locked')
+        # Nothing of it is recorded against the connection.
+        after = self.client.props(conn)
+        for name in ('LastError', 'AttentionNeeded', 'RenewedAt', 'Status'):
+            self.assertEqual(after[name], before[name], name)
+        with open(state, 'rb') as f:
+            self.assertEqual(f.read(), state_before)
+
+        self.keyring.unlock()
+        self.keyring_state('unlocked')
+        self.client.renew(conn)
+        self.assertEqual(self.client.props(conn)['LastError'], '')
+
     def test_start_without_a_keyring(self):
         conn = self.add_connection('wiki', 'acme')
         before = self.snapshot()
