@@ -29,8 +29,10 @@
 
 #define URGENCY_LOW      0
 #define URGENCY_NORMAL   1
-#define MAX_WAITING_ANNOUNCEMENTS 32
 #define URGENCY_CRITICAL 2
+
+/* Announcements of changes kept while no notification server is there. */
+#define MAX_WAITING_ANNOUNCEMENTS 32
 
 #define NO_EVENT (-1)
 #define EVENT_BIT(e) (1u << (e))
@@ -1116,25 +1118,27 @@ add_action (GVariantBuilder *actions,
   g_variant_builder_add (actions, "s", label);
 }
 
+/* One Notify call: the app's name and icon, its desktop entry, @urgency and
+ * @category as hints; @body escaped where the server reads markup. */
 static void
-send_notify (CmtdNotifier *self,
-             NotifyCall   *call,
-             guint32       replaces_id,
-             Message      *msg,
-             GVariant     *actions)
+call_notify (CmtdNotifier        *self,
+             guint32              replaces_id,
+             const char          *summary,
+             const char          *body,
+             guint8               urgency,
+             const char          *category,
+             GVariant            *actions,
+             GDBusCallFlags       flags,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
 {
   GVariantBuilder hints;
-  g_autofree char *body = NULL;
-
-  if (self->body_markup)
-    body = g_markup_escape_text (msg->body, -1);
-  else
-    body = g_strdup (msg->body);
+  g_autofree char *text = self->body_markup ? g_markup_escape_text (body, -1) : g_strdup (body);
 
   g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (CMT_APP_ID));
-  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (msg->urgency));
-  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string (msg->category));
+  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (urgency));
+  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string (category));
 
   g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
                           NOTIFICATIONS_IFACE, "Notify",
@@ -1142,10 +1146,21 @@ send_notify (CmtdNotifier *self,
                                          /* Translators: the application's name, shown with its notifications. */
                                          _("Cloud Migration Tokens"),
                                          replaces_id, CMT_APP_ID,
-                                         msg->summary, body, actions, &hints, -1),
+                                         summary, text, actions, &hints, -1),
                           G_VARIANT_TYPE ("(u)"),
-                          G_DBUS_CALL_FLAGS_NONE, -1,
-                          self->cancellable, notify_reply, call);
+                          flags, -1,
+                          self->cancellable, callback, user_data);
+}
+
+static void
+send_notify (CmtdNotifier *self,
+             NotifyCall   *call,
+             guint32       replaces_id,
+             Message      *msg,
+             GVariant     *actions)
+{
+  call_notify (self, replaces_id, msg->summary, msg->body, msg->urgency, msg->category,
+               actions, G_DBUS_CALL_FLAGS_NONE, notify_reply, call);
 }
 
 static void
@@ -1310,22 +1325,12 @@ send_announcement (CmtdNotifier *self,
                    const char   *body)
 {
   GVariantBuilder actions;
-  GVariantBuilder hints;
-  g_autofree char *text = self->body_markup ? g_markup_escape_text (body, -1) : g_strdup (body);
 
   g_variant_builder_init (&actions, G_VARIANT_TYPE_STRING_ARRAY);
   add_action (&actions, "default", _("Show"));
-  g_variant_builder_init (&hints, G_VARIANT_TYPE_VARDICT);
-  g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (CMT_APP_ID));
-  g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (URGENCY_NORMAL));
-  g_variant_builder_add (&hints, "{sv}", "category", g_variant_new_string ("x-cmatoken.change"));
-  g_dbus_connection_call (self->bus, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
-                          NOTIFICATIONS_IFACE, "Notify",
-                          g_variant_new ("(susss@asa{sv}i)", _("Cloud Migration Tokens"),
-                                         (guint32) 0, CMT_APP_ID, summary, text,
-                                         g_variant_builder_end (&actions), &hints, -1),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-                          self->cancellable, announce_reply, self);
+  call_notify (self, 0, summary, body, URGENCY_NORMAL, "x-cmatoken.change",
+               g_variant_builder_end (&actions), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+               announce_reply, self);
 }
 
 static gboolean
