@@ -48,6 +48,18 @@ cmtd_cloud_account_dup_secret_label (CmtdCloudAccount *self)
                           cmt_cloud_account_get_site_url (self->iface));
 }
 
+GStrv
+cmtd_cloud_account_dup_secret_description (CmtdCloudAccount *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add_many (builder,
+                           "site", cmt_cloud_account_get_site_url (self->iface),
+                           "email", cmt_cloud_account_get_email (self->iface),
+                           NULL);
+  return g_strv_builder_end (builder);
+}
+
 /* ---- status ---- */
 
 static void
@@ -255,12 +267,9 @@ replace_cleared (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *subject = NULL;
 
-  if (!cmtd_secrets_clear_finish (result, &error))
+  if (!cmtd_daemon_clear_superseded_slot_finish (op->self->daemon, result, &error))
     g_message ("Cloud account %s: the old token stays in the keyring until the next start: %s",
                op->self->id, error->message);
-  else
-    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
-  cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->self), cmtd_cloud_account_get_site_url (op->self));
   cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
@@ -327,8 +336,10 @@ replace_saved (GObject      *source,
 
   g_debug ("Cloud account %s: token replaced", self->id);
   old_slot = op->old_slot;
-  cmtd_secrets_clear_async (CMTD_SECRET_CLOUD_ACCOUNT, self->id, old_slot,
-                            NULL, replace_cleared, g_steal_pointer (&op));
+  /* Ours no longer: a renewal that still uses it keeps it until it is done. */
+  cmtd_daemon_unprotect_slot (self->daemon, old_slot);
+  cmtd_daemon_clear_superseded_slot_async (self->daemon, CMTD_SECRET_CLOUD_ACCOUNT, self->id, old_slot,
+                                           replace_cleared, g_steal_pointer (&op));
 }
 
 static void
@@ -340,6 +351,7 @@ replace_checked (GObject      *source,
   CmtdCloudAccount *self = op->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *label = NULL;
+  g_auto(GStrv) describe = NULL;
 
   if (!cmtd_atlassian_check_cloud_account_finish (CMTD_ATLASSIAN (source), result,
                                                   &op->display_name, &error) ||
@@ -353,8 +365,9 @@ replace_checked (GObject      *source,
   op->new_slot = cmtd_new_slot ();
   cmtd_daemon_protect_slot (self->daemon, op->new_slot);
   label = cmtd_cloud_account_dup_secret_label (self);
+  describe = cmtd_cloud_account_dup_secret_description (self);
   cmtd_secrets_store_async (CMTD_SECRET_CLOUD_ACCOUNT, self->id, op->new_slot, label,
-                            op->api_token, cmtd_daemon_get_cancellable (self->daemon),
+                            (const char *const *) describe, op->api_token, cmtd_daemon_get_cancellable (self->daemon),
                             replace_stored, op);
   g_steal_pointer (&op);
 }
@@ -502,6 +515,7 @@ lookup_done (GObject      *source,
 
 void
 cmtd_cloud_account_lookup_token_async (CmtdCloudAccount    *self,
+                                       const char          *slot,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
@@ -509,7 +523,7 @@ cmtd_cloud_account_lookup_token_async (CmtdCloudAccount    *self,
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, cmtd_cloud_account_lookup_token_async);
-  cmtd_secrets_lookup_async (CMTD_SECRET_CLOUD_ACCOUNT, self->id, self->slot,
+  cmtd_secrets_lookup_async (CMTD_SECRET_CLOUD_ACCOUNT, self->id, slot != NULL ? slot : self->slot,
                              cancellable, lookup_done, task);
 }
 
@@ -617,7 +631,7 @@ cmtd_cloud_account_check_async (CmtdCloudAccount    *self,
 
   g_task_set_source_tag (task, cmtd_cloud_account_check_async);
   g_object_set_data (G_OBJECT (task), "record", GINT_TO_POINTER (record));
-  cmtd_cloud_account_lookup_token_async (self, cancellable, check_looked_up, task);
+  cmtd_cloud_account_lookup_token_async (self, NULL, cancellable, check_looked_up, task);
 }
 
 gboolean
@@ -772,6 +786,12 @@ const char *
 cmtd_cloud_account_get_site_url (CmtdCloudAccount *self)
 {
   return cmt_cloud_account_get_site_url (self->iface);
+}
+
+const char *
+cmtd_cloud_account_get_slot (CmtdCloudAccount *self)
+{
+  return self->slot;
 }
 
 GDBusObjectSkeleton *

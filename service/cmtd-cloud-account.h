@@ -36,6 +36,8 @@ gboolean            cmtd_cloud_account_is_removed       (CmtdCloudAccount  *self
 
 /* The readable label of its keyring item. */
 char               *cmtd_cloud_account_dup_secret_label (CmtdCloudAccount *self);
+/* The keyring item's describing attributes, as key, value, …, NULL. */
+GStrv               cmtd_cloud_account_dup_secret_description (CmtdCloudAccount *self);
 /* Records (in memory; call _save) the outcome of a check of the stored token (display_name on success). */
 void                cmtd_cloud_account_apply_check      (CmtdCloudAccount  *self,
                                                          const char        *display_name,
@@ -44,7 +46,10 @@ void                cmtd_cloud_account_apply_check      (CmtdCloudAccount  *self
 void                cmtd_cloud_account_refresh          (CmtdCloudAccount  *self);
 
 /* The stored API token; free it with cmtd_atlassian_secret_free(). */
+const char         *cmtd_cloud_account_get_slot (CmtdCloudAccount *self);
+/* @slot: NULL for the current one; a renewal keeps the slot it started with. */
 void                cmtd_cloud_account_lookup_token_async  (CmtdCloudAccount *self,
+                                                         const char       *slot,
                                                          GCancellable      *cancellable,
                                                          GAsyncReadyCallback callback,
                                                          gpointer           user_data);

@@ -37,6 +37,12 @@ struct _CmtdConnection
   GCancellable        *renew_cancellable;
   GPtrArray           *renew_waiters;   /* GDBusMethodInvocation, all get the one result */
   CmtdCloudAccount    *renew_account;
+  /* The credentials as they were when the renewal started: a replacement
+   * meanwhile neither changes what it sends nor is judged by its outcome. */
+  char                *renew_account_slot;
+  char                *renew_server_slot;
+  char                *renew_auth_kind;
+  char                *renew_username;
   char                *auth_token;      /* the 5-minute token: wiped, never stored */
   gboolean             renew_automatic; /* the renewal in flight was started by the clock */
 
@@ -269,6 +275,10 @@ renew_finish (CmtdConnection *self,
   g_autoptr(CmtdCloudAccount) renew_account = g_steal_pointer (&self->renew_account);
   gboolean automatic = self->renew_automatic;
   gboolean stopped = FALSE;
+  gboolean superseded = FALSE;
+  int superseded_code;
+  g_autofree char *account_slot = NULL;
+  g_autofree char *server_slot = NULL;
   RenewReply *reply;
 
   g_assert (self->renew_state != RENEW_IDLE);
@@ -281,8 +291,31 @@ renew_finish (CmtdConnection *self,
   self->renew_state = RENEW_IDLE;
   g_clear_object (&self->renew_cancellable);
   cmtd_atlassian_secret_free (g_steal_pointer (&self->auth_token));
+  account_slot = g_steal_pointer (&self->renew_account_slot);
+  server_slot = g_steal_pointer (&self->renew_server_slot);
+  g_clear_pointer (&self->renew_auth_kind, g_free);
+  g_clear_pointer (&self->renew_username, g_free);
+  /* The slots may be cleared now (a replacement waits for this). */
+  cmtd_daemon_unprotect_slot (self->daemon, account_slot);
+  cmtd_daemon_unprotect_slot (self->daemon, server_slot);
 
   cmtd_error_to_cmt (&owned_error);
+  /* A failure of a credential that was replaced while the renewal ran says
+   * nothing about the new one. */
+  if (owned_error != NULL &&
+      ((owned_error->code == CMT_ERROR_CLOUD_AUTH_FAILED && account_slot != NULL &&
+        g_strcmp0 (account_slot, cmtd_cloud_account_get_slot (renew_account)) != 0) ||
+       (owned_error->code == CMT_ERROR_SERVER_AUTH_FAILED && server_slot != NULL &&
+        g_strcmp0 (server_slot, cmtd_server_get_slot (self->server)) != 0)))
+    {
+      g_message ("Connection %s: the renewal failed (%s) with a credential that was replaced meanwhile; the new one is not affected",
+                 self->id, cmt_error_code_to_name (owned_error->code));
+      superseded = TRUE;
+      superseded_code = owned_error->code;
+      g_clear_error (&owned_error);
+      owned_error = g_error_new_literal (CMT_ERROR, superseded_code,
+                                         _("The credential this renewal used was replaced while it ran, and the old one was refused. Renew again to use the new one."));
+    }
   if (owned_error == NULL)
     {
       g_debug ("Connection %s renewed", self->id);
@@ -303,6 +336,11 @@ renew_finish (CmtdConnection *self,
       g_debug ("Connection %s: renewal cancelled", self->id);
       /* Cancelled by the admin: automatic renewal does not start it again
        * at once (at shutdown this no longer matters). */
+      if (cmt_connection_get_auto_renew (self->iface))
+        auto_backoff (self);
+    }
+  else if (superseded)
+    {
       if (cmt_connection_get_auto_renew (self->iface))
         auto_backoff (self);
     }
@@ -437,8 +475,8 @@ renew_got_server_secret (GObject      *source,
   g_debug ("Connection %s: saving the token on %s", self->id, cmtd_server_get_base_url (self->server));
   cmtd_atlassian_save_token_async (cmtd_daemon_get_atlassian (self->daemon),
                                    cmtd_server_get_base_url (self->server),
-                                   cmtd_server_get_auth_kind (self->server),
-                                   cmtd_server_get_username (self->server),
+                                   self->renew_auth_kind,
+                                   self->renew_username,
                                    secret,
                                    cmt_connection_get_cloud_site_url (self->iface),
                                    self->auth_token,
@@ -469,7 +507,7 @@ renew_got_auth_token (GObject      *source,
     return;
 
   cmt_connection_set_renew_step (self->iface, "save-token");
-  cmtd_server_lookup_secret_async (self->server, self->renew_cancellable,
+  cmtd_server_lookup_secret_async (self->server, self->renew_server_slot, self->renew_cancellable,
                                    renew_got_server_secret, g_object_ref (self));
 }
 
@@ -513,7 +551,14 @@ cmtd_connection_renewal_slot_granted (CmtdConnection *self)
 
   self->renew_state = RENEW_RUNNING;
   g_debug ("Connection %s: renewal starts", self->id);
-  cmtd_cloud_account_lookup_token_async (self->renew_account, self->renew_cancellable,
+  self->renew_account_slot = g_strdup (cmtd_cloud_account_get_slot (self->renew_account));
+  self->renew_server_slot = g_strdup (cmtd_server_get_slot (self->server));
+  self->renew_auth_kind = g_strdup (cmtd_server_get_auth_kind (self->server));
+  self->renew_username = g_strdup (cmtd_server_get_username (self->server));
+  cmtd_daemon_protect_slot (self->daemon, self->renew_account_slot);
+  cmtd_daemon_protect_slot (self->daemon, self->renew_server_slot);
+  cmtd_cloud_account_lookup_token_async (self->renew_account, self->renew_account_slot,
+                                         self->renew_cancellable,
                                          renew_got_api_token, g_object_ref (self));
 }
 

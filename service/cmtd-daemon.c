@@ -62,7 +62,8 @@ struct _CmtdDaemon
   gboolean                  reconciled;
   /* Keyring items of ours that the state file does not name: kept. */
   guint                     stray_items;
-  GHashTable               *protected_slots;
+  GHashTable               *protected_slots;  /* slot -> number of users */
+  GHashTable               *deferred_clears;  /* slot -> CmtdSecretRef: superseded, cleared when unused */
 
   guint                     renewals_running;
   GQueue                    renewal_queue;
@@ -527,6 +528,171 @@ orphan_cleared (GObject      *source,
   cmtd_daemon_release (self);
 }
 
+static void
+clear_retired (CmtdDaemon     *self,
+               CmtdSecretKind  kind,
+               const char     *object_id,
+               const char     *slot)
+{
+  Retired *data = g_new0 (Retired, 1);
+
+  data->self = g_object_ref (self);
+  data->object_id = g_strdup (object_id);
+  data->slot = g_strdup (slot);
+  cmtd_daemon_hold (self);
+  cmtd_secrets_clear_async (kind, object_id, slot, self->cancellable, orphan_cleared, data);
+}
+
+/* The newest of @refs for each object that neither the state file nor the
+ * service knows, and that carries what describes it. */
+static GHashTable *
+unknown_described_objects (CmtdDaemon *self,
+                           GPtrArray  *refs)
+{
+  GKeyFile *kf = cmtd_store_get_key_file (self->store);
+  GHashTable *newest = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < refs->len; i++)
+    {
+      CmtdSecretRef *ref = g_ptr_array_index (refs, i);
+      gboolean account = ref->kind == CMTD_SECRET_CLOUD_ACCOUNT;
+      const char *stored = cmtd_secret_ref_get_attribute (ref, "stored");
+      g_autofree char *group = NULL;
+      CmtdSecretRef *other;
+
+      /* An Add in progress, or an item of an older cmatoken. */
+      if (g_hash_table_contains (self->protected_slots, ref->slot) || stored == NULL ||
+          !cmtd_id_is_valid (ref->object_id) || !cmtd_id_is_valid (ref->slot) ||
+          g_hash_table_contains (account ? self->accounts : self->servers, ref->object_id) ||
+          cmtd_store_slot_is_retired (self->store, ref->object_id, ref->slot))
+        continue;
+      group = g_strdup_printf ("%s %s", account ? CMTD_STORE_GROUP_CLOUD_ACCOUNT : CMTD_STORE_GROUP_SERVER,
+                               ref->object_id);
+      if (g_key_file_has_group (kf, group))
+        continue;
+      other = g_hash_table_lookup (newest, ref->object_id);
+      if (other != NULL &&
+          (other->kind != ref->kind ||
+           g_ascii_strtoll (cmtd_secret_ref_get_attribute (other, "stored"), NULL, 10) >=
+           g_ascii_strtoll (stored, NULL, 10)))
+        continue;
+      g_hash_table_insert (newest, ref->object_id, ref);
+    }
+  return newest;
+}
+
+static void
+set_or_skip (GKeyFile   *kf,
+             const char *group,
+             const char *key,
+             const char *value)
+{
+  if (value != NULL)
+    g_key_file_set_string (kf, group, key, value);
+}
+
+/*
+ * Cloud accounts and servers that the state file lost (missing, broken,
+ * restored from an old backup) come back from their keyring items'
+ * attributes; then the connections that the state file still holds but
+ * could not load without them. Their credentials' expiry dates and last
+ * checks are not in the keyring: they come back unknown.
+ */
+static void
+rebuild_from_keyring (CmtdDaemon *self,
+                      GPtrArray  *refs)
+{
+  GKeyFile *kf = cmtd_store_get_key_file (self->store);
+  g_autoptr(GHashTable) unknown = unknown_described_objects (self, refs);
+  g_auto(GStrv) groups = NULL;
+  guint accounts = 0, servers = 0, connections = 0;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, unknown);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      CmtdSecretRef *ref = value;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *group = NULL;
+
+      if (ref->kind == CMTD_SECRET_CLOUD_ACCOUNT)
+        {
+          g_autoptr(CmtdCloudAccount) account = NULL;
+
+          group = g_strdup_printf ("%s %s", CMTD_STORE_GROUP_CLOUD_ACCOUNT, ref->object_id);
+          set_or_skip (kf, group, "email", cmtd_secret_ref_get_attribute (ref, "email"));
+          set_or_skip (kf, group, "site_url", cmtd_secret_ref_get_attribute (ref, "site"));
+          g_key_file_set_string (kf, group, "secret_slot", ref->slot);
+          account = cmtd_cloud_account_new_from_key_file (self, kf, group, ref->object_id, &error);
+          if (account != NULL)
+            {
+              g_message ("Rebuilt the cloud account %s (%s, %s) from its keyring item",
+                         ref->object_id, cmtd_cloud_account_get_email (account),
+                         cmtd_cloud_account_get_site_url (account));
+              cmtd_daemon_add_cloud_account (self, account);
+              accounts++;
+            }
+        }
+      else
+        {
+          g_autoptr(CmtdServer) server = NULL;
+
+          group = g_strdup_printf ("%s %s", CMTD_STORE_GROUP_SERVER, ref->object_id);
+          set_or_skip (kf, group, "product", cmtd_secret_ref_get_attribute (ref, "product"));
+          set_or_skip (kf, group, "base_url", cmtd_secret_ref_get_attribute (ref, "url"));
+          set_or_skip (kf, group, "auth_kind", cmtd_secret_ref_get_attribute (ref, "auth"));
+          set_or_skip (kf, group, "username", cmtd_secret_ref_get_attribute (ref, "user"));
+          g_key_file_set_string (kf, group, "secret_slot", ref->slot);
+          server = cmtd_server_new_from_key_file (self, kf, group, ref->object_id, &error);
+          if (server != NULL)
+            {
+              g_message ("Rebuilt the server %s (%s) from its keyring item",
+                         ref->object_id, cmtd_server_get_base_url (server));
+              cmtd_daemon_add_server (self, server);
+              servers++;
+            }
+        }
+      if (error != NULL)
+        {
+          g_message ("Could not rebuild %s from its keyring item: %s; the item is kept",
+                     ref->object_id, error->message);
+          g_key_file_remove_group (kf, group, NULL);
+        }
+    }
+  if (accounts + servers == 0)
+    return;
+
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autoptr(CmtdConnection) connection = NULL;
+      const char *id;
+
+      if (!split_group (groups[i], CMTD_STORE_GROUP_CONNECTION, &id) || !cmtd_id_is_valid (id) ||
+          g_hash_table_contains (self->connections, id))
+        continue;
+      connection = cmtd_connection_new_from_key_file (self, kf, groups[i], id, NULL);
+      if (connection == NULL)
+        continue;
+      g_message ("Loaded the connection %s, whose cloud account or server was rebuilt", id);
+      cmtd_daemon_add_connection (self, connection);
+      cmtd_connection_refresh (connection);
+      connections++;
+    }
+
+  cmtd_store_save_async (self->store, NULL, NULL);
+  if (self->notifier != NULL)
+    {
+      g_autofree char *body =
+        /* Translators: %1$u, %2$u and %3$u are counts. */
+        g_strdup_printf (_("Rebuilt from their keyring items: cloud accounts %1$u, servers %2$u, connections %3$u. The expiry dates of their credentials were not in the keyring: enter them again."),
+                         accounts, servers, connections);
+
+      cmtd_notifier_announce (self->notifier, _("Recovered from the Keyring"), body);
+    }
+}
+
 /*
  * A keyring item is deleted only when the state file positively records
  * its slot as superseded (replaced, or its object removed). An item the
@@ -555,11 +721,12 @@ reconcile_listed (GObject      *source,
       return;
     }
 
+  if (!self->shutting_down)
+    rebuild_from_keyring (self, refs);
   for (guint i = 0; i < refs->len; i++)
     {
       CmtdSecretRef *ref = g_ptr_array_index (refs, i);
       g_autofree char *current = NULL;
-      Retired *data;
 
       if (self->shutting_down || g_hash_table_contains (self->protected_slots, ref->slot))
         continue;
@@ -578,13 +745,7 @@ reconcile_listed (GObject      *source,
                ref->kind == CMTD_SECRET_CLOUD_ACCOUNT ? "cloud account" : "server",
                ref->object_id, ref->slot);
       retired++;
-      data = g_new0 (Retired, 1);
-      data->self = g_object_ref (self);
-      data->object_id = g_strdup (ref->object_id);
-      data->slot = g_strdup (ref->slot);
-      cmtd_daemon_hold (self);
-      cmtd_secrets_clear_async (ref->kind, ref->object_id, ref->slot, self->cancellable,
-                                orphan_cleared, data);
+      clear_retired (self, ref->kind, ref->object_id, ref->slot);
     }
   if (stray > 0)
     g_message ("The keyring holds %u item(s) of cmatoken that the state file does not name; they are kept", stray);
@@ -751,16 +912,94 @@ void
 cmtd_daemon_protect_slot (CmtdDaemon *self,
                           const char *slot)
 {
-  if (slot != NULL)
-    g_hash_table_add (self->protected_slots, g_strdup (slot));
+  guint count;
+
+  if (slot == NULL)
+    return;
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->protected_slots, slot));
+  g_hash_table_insert (self->protected_slots, g_strdup (slot), GUINT_TO_POINTER (count + 1));
 }
 
 void
 cmtd_daemon_unprotect_slot (CmtdDaemon *self,
                             const char *slot)
 {
-  if (slot != NULL)
-    g_hash_table_remove (self->protected_slots, slot);
+  guint count;
+  CmtdSecretRef *deferred;
+
+  if (slot == NULL)
+    return;
+  count = GPOINTER_TO_UINT (g_hash_table_lookup (self->protected_slots, slot));
+  if (count > 1)
+    {
+      g_hash_table_insert (self->protected_slots, g_strdup (slot), GUINT_TO_POINTER (count - 1));
+      return;
+    }
+  g_hash_table_remove (self->protected_slots, slot);
+  deferred = g_hash_table_lookup (self->deferred_clears, slot);
+  if (deferred == NULL)
+    return;
+  /* The last renewal that used a replaced credential is done. */
+  if (!self->shutting_down &&
+      cmtd_store_slot_is_retired (self->store, deferred->object_id, deferred->slot))
+    {
+      g_debug ("Clearing the superseded slot %s of %s, no longer in use", slot, deferred->object_id);
+      clear_retired (self, deferred->kind, deferred->object_id, deferred->slot);
+    }
+  g_hash_table_remove (self->deferred_clears, slot);
+}
+
+static void
+superseded_cleared (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CmtdDaemon *self = g_task_get_source_object (task);
+  CmtdSecretRef *ref = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!cmtd_secrets_clear_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  cmtd_store_forget_retired (self->store, ref->object_id, ref->slot);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+cmtd_daemon_clear_superseded_slot_async (CmtdDaemon          *self,
+                                         CmtdSecretKind       kind,
+                                         const char          *object_id,
+                                         const char          *slot,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  CmtdSecretRef *ref = g_new0 (CmtdSecretRef, 1);
+
+  ref->kind = kind;
+  ref->object_id = g_strdup (object_id);
+  ref->slot = g_strdup (slot);
+  if (g_hash_table_contains (self->protected_slots, slot))
+    {
+      g_debug ("Keeping the superseded slot %s of %s until the renewal using it is done", slot, object_id);
+      g_hash_table_insert (self->deferred_clears, g_strdup (slot), ref);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_task_set_task_data (task, ref, (GDestroyNotify) cmtd_secret_ref_free);
+  cmtd_secrets_clear_async (kind, object_id, slot, NULL, superseded_cleared, g_steal_pointer (&task));
+}
+
+gboolean
+cmtd_daemon_clear_superseded_slot_finish (CmtdDaemon    *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- the bus ---- */
@@ -1488,6 +1727,7 @@ cmtd_daemon_finalize (GObject *object)
   CmtdDaemon *self = CMTD_DAEMON (object);
 
   g_clear_pointer (&self->protected_slots, g_hash_table_unref);
+  g_clear_pointer (&self->deferred_clears, g_hash_table_unref);
   g_free (self->secrets_owner);
 
   G_OBJECT_CLASS (cmtd_daemon_parent_class)->finalize (object);
@@ -1513,6 +1753,8 @@ cmtd_daemon_init (CmtdDaemon *self)
   self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->protected_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->deferred_clears = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) cmtd_secret_ref_free);
   self->cancellable = g_cancellable_new ();
   g_queue_init (&self->renewal_queue);
   self->backoff_base = CMTD_BACKOFF_BASE_SECONDS;

@@ -79,12 +79,25 @@ gboolean          cmtd_daemon_save_finish           (CmtdDaemon       *self,
 /* The keyring answered (error NULL) or failed: keeps KeyringState right. */
 void              cmtd_daemon_keyring_result        (CmtdDaemon       *self,
                                                      const GError     *error);
-/* A slot that is stored but not yet (or no longer) in the key file:
- * reconciliation must not clear it. */
+/* A slot that is stored but not yet (or no longer) in the key file, or
+ * that a renewal in flight uses: reconciliation must not clear it, nor a
+ * replacement. Counted: each protect needs its unprotect. */
 void              cmtd_daemon_protect_slot          (CmtdDaemon       *self,
                                                      const char       *slot);
 void              cmtd_daemon_unprotect_slot        (CmtdDaemon       *self,
                                                      const char       *slot);
+/* Clears the slot that a replacement superseded (recorded in [Retired]) and
+ * forgets the record; while a renewal still uses it, completes at once and
+ * clears it when the last one is done. */
+void              cmtd_daemon_clear_superseded_slot_async  (CmtdDaemon          *self,
+                                                            CmtdSecretKind       kind,
+                                                            const char          *object_id,
+                                                            const char          *slot,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean          cmtd_daemon_clear_superseded_slot_finish (CmtdDaemon          *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 
 /* A fresh id, unused by any object or group of the key file. */
 char             *cmtd_daemon_new_id                (CmtdDaemon       *self);

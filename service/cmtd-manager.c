@@ -181,6 +181,7 @@ add_account_store (AddOp      *op,
   CmtdDaemon *daemon = op->self->daemon;
   g_autofree char *id = cmtd_daemon_new_id (daemon);
   g_autofree char *label = NULL;
+  g_auto(GStrv) describe = NULL;
 
   op->slot = cmtd_new_slot ();
   cmtd_daemon_protect_slot (daemon, op->slot);
@@ -188,7 +189,9 @@ add_account_store (AddOp      *op,
   if (op->checked)
     cmtd_cloud_account_apply_check (op->account, op->display_name, NULL);
   label = cmtd_cloud_account_dup_secret_label (op->account);
-  cmtd_secrets_store_async (CMTD_SECRET_CLOUD_ACCOUNT, id, op->slot, label, op->secret,
+  describe = cmtd_cloud_account_dup_secret_description (op->account);
+  cmtd_secrets_store_async (CMTD_SECRET_CLOUD_ACCOUNT, id, op->slot, label,
+                            (const char *const *) describe, op->secret,
                             cmtd_daemon_get_cancellable (daemon), add_account_stored, op);
 }
 
@@ -337,13 +340,17 @@ static void
 add_server_store (AddOp *op)
 {
   CmtdDaemon *daemon = op->self->daemon;
+  const char *auth_kind = cmtd_server_get_auth_kind (op->server);
+  const char *username = cmtd_server_get_username (op->server);
   g_autofree char *label = NULL;
+  g_auto(GStrv) describe = NULL;
 
   if (op->checked)
     cmtd_server_apply_check (op->server, op->display_name, NULL);
-  label = cmtd_server_dup_secret_label (op->server);
+  label = cmtd_server_dup_secret_label (op->server, auth_kind, username);
+  describe = cmtd_server_dup_secret_description (op->server, auth_kind, username);
   cmtd_secrets_store_async (CMTD_SECRET_SERVER, cmtd_server_get_id (op->server), op->slot,
-                            label, op->secret,
+                            label, (const char *const *) describe, op->secret,
                             cmtd_daemon_get_cancellable (daemon), add_server_stored, op);
 }
 

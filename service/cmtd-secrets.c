@@ -25,6 +25,15 @@ static const SecretSchema credential_schema = {
     { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "object", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "slot", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    /* What names the object, so that it can be rebuilt from the keyring
+     * alone when the state file is lost (none of them is a secret). */
+    { "stored", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "site", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "email", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "product", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "url", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "auth", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { NULL, 0 },
   },
   0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -64,7 +73,31 @@ cmtd_secret_ref_free (CmtdSecretRef *ref)
     return;
   g_free (ref->object_id);
   g_free (ref->slot);
+  g_clear_pointer (&ref->attributes, g_variant_unref);
   g_free (ref);
+}
+
+const char *
+cmtd_secret_ref_get_attribute (const CmtdSecretRef *ref,
+                               const char          *name)
+{
+  const char *value = NULL;
+
+  if (ref->attributes == NULL || !g_variant_lookup (ref->attributes, name, "&s", &value))
+    return NULL;
+  return value;
+}
+
+/* The attributes a caller may add to describe the object. */
+static gboolean
+is_description_key (const char *key)
+{
+  const char *const keys[] = { "site", "email", "product", "url", "auth", "user" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (g_strcmp0 (key, keys[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 const char *
@@ -457,6 +490,8 @@ typedef struct
   char           *object_id;
   char           *slot;
   char           *label;
+  char          **describe; /* key, value, key, value, …: extra attributes */
+  char           *stored;   /* when: fixed for the task, so a retry still REPLACEs */
   SecretValue    *value;   /* keeps the secret in memory libsecret wipes */
 } StoreData;
 
@@ -466,9 +501,13 @@ store_data_free (StoreData *data)
   g_free (data->object_id);
   g_free (data->slot);
   g_free (data->label);
+  g_strfreev (data->describe);
+  g_free (data->stored);
   g_clear_pointer (&data->value, secret_value_unref);
   g_free (data);
 }
+
+static void clear_others (GTask *store_task, const char *keep_path);
 
 static void
 on_item_created (GObject      *source,
@@ -481,10 +520,14 @@ on_item_created (GObject      *source,
 
   path = secret_service_create_item_dbus_path_finish (SECRET_SERVICE (source), result, &error);
   if (path == NULL)
-    task_return_mapped (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
+    {
+      task_return_mapped (task, error);
+      g_object_unref (task);
+      return;
+    }
+  /* Stored: an earlier item of the same slot (stored with other describing
+   * attributes, so not REPLACEd) goes now, never before. */
+  clear_others (task, path);
 }
 
 static void
@@ -525,6 +568,10 @@ on_store_collection (GObject      *source,
   g_hash_table_iter_init (&iter, attributes);
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_variant_builder_add (&builder, "{ss}", key, value);
+  g_variant_builder_add (&builder, "{ss}", "stored", data->stored);
+  for (gsize i = 0; data->describe != NULL && data->describe[i] != NULL && data->describe[i + 1] != NULL; i += 2)
+    if (is_description_key (data->describe[i]) && data->describe[i + 1][0] != '\0')
+      g_variant_builder_add (&builder, "{ss}", data->describe[i], data->describe[i + 1]);
 
   properties = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) g_variant_unref);
   g_hash_table_insert (properties, (gpointer) SECRET_ITEM_IFACE ".Label",
@@ -550,6 +597,7 @@ cmtd_secrets_store_async (CmtdSecretKind        kind,
                           const char           *object_id,
                           const char           *slot,
                           const char           *label,
+                          const char *const    *describe,
                           const char           *secret,
                           GCancellable         *cancellable,
                           GAsyncReadyCallback   callback,
@@ -576,6 +624,8 @@ cmtd_secrets_store_async (CmtdSecretKind        kind,
   data->object_id = g_strdup (object_id);
   data->slot = g_strdup (slot);
   data->label = g_strdup (label != NULL && *label != '\0' ? label : "cmatoken");
+  data->describe = g_strdupv ((char **) describe);
+  data->stored = g_strdup_printf ("%" G_GINT64_FORMAT, g_get_real_time ());
   data->value = secret_value_new (secret, -1, "text/plain");
   g_task_set_task_data (task, data, (GDestroyNotify) store_data_free);
 
@@ -601,6 +651,7 @@ typedef struct
   char          **unlocked;
   char          **locked;
   guint           next;        /* clear: next path to delete */
+  char           *keep_path;   /* clear: the one item not to delete */
   guint           pending;     /* list: attribute reads under way */
   GError         *first_error; /* list */
   GPtrArray      *refs;        /* list */
@@ -613,6 +664,7 @@ search_data_free (SearchData *data)
   g_clear_pointer (&data->attributes, g_hash_table_unref);
   g_strfreev (data->unlocked);
   g_strfreev (data->locked);
+  g_free (data->keep_path);
   g_clear_error (&data->first_error);
   g_clear_pointer (&data->refs, g_ptr_array_unref);
   g_free (data);
@@ -901,6 +953,11 @@ clear_next (GTask *task)
       return;
     }
   data->next++;
+  if (g_strcmp0 (path, data->keep_path) == 0)
+    {
+      clear_next (task);
+      return;
+    }
   secret_service_delete_item_dbus_path (data->service, path, g_task_get_cancellable (task),
                                         on_item_deleted, task);
 }
@@ -929,6 +986,35 @@ cmtd_secrets_clear_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == cmtd_secrets_clear_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+others_cleared (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *store_task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_debug ("An earlier item of the same slot stays: %s", error->message);
+  g_task_return_boolean (store_task, TRUE);
+  g_object_unref (store_task);
+}
+
+/* Deletes the items of the store task's slot other than @keep_path, then
+ * returns the store task. */
+static void
+clear_others (GTask      *store_task,
+              const char *keep_path)
+{
+  StoreData *store = g_task_get_task_data (store_task);
+  GTask *task = search_task_new (clear_others, store->kind, store->object_id, store->slot,
+                                 g_task_get_cancellable (store_task), others_cleared, store_task);
+  SearchData *data = g_task_get_task_data (task);
+
+  data->keep_path = g_strdup (keep_path);
+  search_then (task, clear_next);
 }
 
 /* ---- list ---------------------------------------------------------------------------- */
@@ -979,6 +1065,7 @@ on_item_attributes (GObject      *source,
       ref->kind = kind;
       ref->object_id = g_strdup (object_id);
       ref->slot = g_strdup (slot);
+      ref->attributes = g_variant_ref (value);
       g_ptr_array_add (data->refs, ref);
     }
   list_finish_one (task);

@@ -10,6 +10,11 @@ G_BEGIN_DECLS
  * with attributes: kind ("cloud-account" or "server"), object (the object id)
  * and slot (an opaque string chosen by the caller: a replaced secret is stored
  * under a new slot before the old slot is cleared, so a crash never loses both).
+ * Items also carry
+ * "stored" (microseconds since the epoch) and attributes that describe the
+ * object (none of them secret): a cloud account's "site" and "email", a
+ * server's "product", "url", "auth" and "user". With them, accounts and
+ * servers can be rebuilt from the keyring when the state file is lost.
  * Labels are readable, e.g. "cmatoken: Jira personal access token for https://jira.example.com".
  *
  * All calls are async (no _sync call ever runs on the main loop) and never
@@ -35,9 +40,13 @@ typedef struct {
   CmtdSecretKind  kind;
   char           *object_id;
   char           *slot;
+  GVariant       *attributes;  /* a{ss}: all of the item's attributes */
 } CmtdSecretRef;
 
 void              cmtd_secret_ref_free             (CmtdSecretRef        *ref);
+/* One of the item's attributes, or NULL. */
+const char       *cmtd_secret_ref_get_attribute    (const CmtdSecretRef  *ref,
+                                                    const char           *name);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmtdSecretRef, cmtd_secret_ref_free)
 
 const char       *cmtd_keyring_state_to_string     (CmtdKeyringState      state);
@@ -46,6 +55,7 @@ void              cmtd_secrets_store_async         (CmtdSecretKind        kind,
                                                     const char           *object_id,
                                                     const char           *slot,
                                                     const char           *label,
+                                                    const char *const    *describe,
                                                     const char           *secret,
                                                     GCancellable         *cancellable,
                                                     GAsyncReadyCallback   callback,

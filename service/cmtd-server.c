@@ -40,18 +40,36 @@ group_name (CmtdServer *self)
 }
 
 char *
-cmtd_server_dup_secret_label (CmtdServer *self)
+cmtd_server_dup_secret_label (CmtdServer *self,
+                              const char *auth_kind,
+                              const char *username)
 {
   const char *product = cmtd_product_display_name (cmt_server_get_product (self->iface));
   const char *url = cmt_server_get_base_url (self->iface);
 
-  if (g_str_equal (cmt_server_get_auth_kind (self->iface), "basic"))
+  if (g_str_equal (auth_kind, "basic"))
     /* Translators: the label of a keyring item; %1$s is Jira or Confluence,
      * %2$s a user name, %3$s the server's URL. */
     return g_strdup_printf (_("cmatoken: %1$s password of %2$s for %3$s"),
-                            product, cmt_server_get_username (self->iface), url);
+                            product, username, url);
   /* Translators: the label of a keyring item; %1$s is Jira or Confluence, %2$s the server's URL. */
   return g_strdup_printf (_("cmatoken: %1$s personal access token for %2$s"), product, url);
+}
+
+GStrv
+cmtd_server_dup_secret_description (CmtdServer *self,
+                                    const char *auth_kind,
+                                    const char *username)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add_many (builder,
+                           "product", cmt_server_get_product (self->iface),
+                           "url", cmt_server_get_base_url (self->iface),
+                           "auth", auth_kind,
+                           "user", username,
+                           NULL);
+  return g_strv_builder_end (builder);
 }
 
 /* ---- status ---- */
@@ -271,12 +289,9 @@ replace_cleared (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *subject = NULL;
 
-  if (!cmtd_secrets_clear_finish (result, &error))
+  if (!cmtd_daemon_clear_superseded_slot_finish (op->self->daemon, result, &error))
     g_message ("Server %s: the old secret stays in the keyring until the next start: %s",
                op->self->id, error->message);
-  else
-    cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
-  cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->self), cmtd_product_display_name (cmtd_server_get_product (op->self)));
   cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
@@ -352,8 +367,10 @@ replace_saved (GObject      *source,
 
   g_debug ("Server %s: credential replaced", self->id);
   old_slot = op->old_slot;
-  cmtd_secrets_clear_async (CMTD_SECRET_SERVER, self->id, old_slot,
-                            NULL, replace_cleared, g_steal_pointer (&op));
+  /* Ours no longer: a renewal that still uses it keeps it until it is done. */
+  cmtd_daemon_unprotect_slot (self->daemon, old_slot);
+  cmtd_daemon_clear_superseded_slot_async (self->daemon, CMTD_SECRET_SERVER, self->id, old_slot,
+                                           replace_cleared, g_steal_pointer (&op));
 }
 
 static void
@@ -365,6 +382,7 @@ replace_checked (GObject      *source,
   CmtdServer *self = op->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *label = NULL;
+  g_auto(GStrv) describe = NULL;
 
   if (!cmtd_atlassian_check_server_finish (CMTD_ATLASSIAN (source), result,
                                            &op->display_name, &error) ||
@@ -377,9 +395,10 @@ replace_checked (GObject      *source,
 
   op->new_slot = cmtd_new_slot ();
   cmtd_daemon_protect_slot (self->daemon, op->new_slot);
-  label = cmtd_server_dup_secret_label (self);
+  label = cmtd_server_dup_secret_label (self, op->auth_kind, op->username);
+  describe = cmtd_server_dup_secret_description (self, op->auth_kind, op->username);
   cmtd_secrets_store_async (CMTD_SECRET_SERVER, self->id, op->new_slot, label,
-                            op->secret, cmtd_daemon_get_cancellable (self->daemon),
+                            (const char *const *) describe, op->secret, cmtd_daemon_get_cancellable (self->daemon),
                             replace_stored, op);
   g_steal_pointer (&op);
 }
@@ -532,14 +551,15 @@ lookup_done (GObject      *source,
 
 void
 cmtd_server_lookup_secret_async (CmtdServer    *self,
-                                       GCancellable        *cancellable,
-                                       GAsyncReadyCallback  callback,
-                                       gpointer             user_data)
+                                 const char          *slot,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, cmtd_server_lookup_secret_async);
-  cmtd_secrets_lookup_async (CMTD_SECRET_SERVER, self->id, self->slot,
+  cmtd_secrets_lookup_async (CMTD_SECRET_SERVER, self->id, slot != NULL ? slot : self->slot,
                              cancellable, lookup_done, task);
 }
 
@@ -649,7 +669,7 @@ cmtd_server_check_async (CmtdServer    *self,
 
   g_task_set_source_tag (task, cmtd_server_check_async);
   g_object_set_data (G_OBJECT (task), "record", GINT_TO_POINTER (record));
-  cmtd_server_lookup_secret_async (self, cancellable, check_looked_up, task);
+  cmtd_server_lookup_secret_async (self, NULL, cancellable, check_looked_up, task);
 }
 
 gboolean
@@ -821,6 +841,12 @@ const char *
 cmtd_server_get_username (CmtdServer *self)
 {
   return cmt_server_get_username (self->iface);
+}
+
+const char *
+cmtd_server_get_slot (CmtdServer *self)
+{
+  return self->slot;
 }
 
 GDBusObjectSkeleton *

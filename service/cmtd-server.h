@@ -39,7 +39,13 @@ GDBusObjectSkeleton *cmtd_server_get_object      (CmtdServer  *self);
 gboolean            cmtd_server_is_removed       (CmtdServer  *self);
 
 /* The readable label of its keyring item. */
-char               *cmtd_server_dup_secret_label (CmtdServer *self);
+char               *cmtd_server_dup_secret_label (CmtdServer *self,
+                                                  const char *auth_kind,
+                                                  const char *username);
+/* The keyring item's describing attributes, as key, value, …, NULL. */
+GStrv               cmtd_server_dup_secret_description (CmtdServer *self,
+                                                        const char *auth_kind,
+                                                        const char *username);
 /* Records (in memory; call _save) the outcome of a check of the stored credential (display_name on success). */
 void                cmtd_server_apply_check      (CmtdServer  *self,
                                                          const char        *display_name,
@@ -47,8 +53,11 @@ void                cmtd_server_apply_check      (CmtdServer  *self,
 /* Recomputes Status and AttentionNeeded (time or settings changed). */
 void                cmtd_server_refresh          (CmtdServer  *self);
 
-/* The stored personal access token or password; free it with cmtd_atlassian_secret_free(). */
+const char         *cmtd_server_get_slot (CmtdServer *self);
+/* The stored personal access token or password; free it with cmtd_atlassian_secret_free().
+ * @slot: NULL for the current one; a renewal keeps the slot it started with. */
 void                cmtd_server_lookup_secret_async  (CmtdServer *self,
+                                                         const char       *slot,
                                                          GCancellable      *cancellable,
                                                          GAsyncReadyCallback callback,
                                                          gpointer           user_data);

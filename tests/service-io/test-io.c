@@ -835,7 +835,7 @@ secrets_store (CmtdSecretKind  kind,
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *label = g_strdup_printf ("cmatoken: test item %s/%s", object_id, slot);
 
-  cmtd_secrets_store_async (kind, object_id, slot, label, secret, NULL, store_result, &result);
+  cmtd_secrets_store_async (kind, object_id, slot, label, NULL, secret, NULL, store_result, &result);
   return cmtd_secrets_store_finish (wait_for (&result), error);
 }
 
@@ -939,7 +939,7 @@ test_secrets_cancelled (void)
 
   ensure_keyring ();
   g_cancellable_cancel (cancellable);
-  cmtd_secrets_store_async (CMTD_SECRET_SERVER, "cancelled", "a", "label", JIRA_PAT, cancellable,
+  cmtd_secrets_store_async (CMTD_SECRET_SERVER, "cancelled", "a", "label", NULL, JIRA_PAT, cancellable,
                             store_result, &result);
   g_assert_false (cmtd_secrets_store_finish (wait_for (&result), &error));
   assert_error_clean (error, CMT_ERROR_CANCELLED);

@@ -178,6 +178,31 @@ class TestItems(KeyringCase):
         self.assertEqual(len(acc_items), 1)
         self.assertEqual(self.keyring.secret_of(acc_items[0]['path']), self.sc.token('acme'))
 
+    def test_items_describe_their_object(self):
+        # What rebuilds an object when the state file is lost
+        # (test_recovery.py): the item's attributes name it, and follow a
+        # replacement that changes the kind of credential.
+        self.start_daemon()
+        acc = self.add_account('acme')
+        srv = self.add_server('wiki', 'basic')
+        a = self.keyring.items(object=acc.rsplit('/', 1)[1])[0]['attributes']
+        self.assertEqual((a['site'], a['email']),
+                         (self.client.props(acc)['SiteUrl'], self.client.props(acc)['Email']))
+        self.assertRegex(a['stored'], r'^[0-9]+$')
+        sid = srv.rsplit('/', 1)[1]
+        a = self.keyring.items(object=sid)[0]['attributes']
+        p = self.client.props(srv)
+        self.assertEqual((a['product'], a['url'], a['auth'], a['user']),
+                         (p['Product'], p['BaseUrl'], 'basic', p['Username']))
+        self.client.replace_secret(srv, 'pat', '', self.sc.pat('wiki'))
+        self.client.wait_until(lambda: len(self.keyring.items(object=sid)) == 1, 10,
+                               'the old secret to be cleared')
+        item = self.keyring.items(object=sid)[0]
+        self.assertEqual(item['attributes']['auth'], 'pat')
+        self.assertNotIn('user', item['attributes'])
+        self.assertIn('personal access token', item['label'])
+        self.assertNoSecrets(repr(item['attributes']), 'keyring attributes')
+
     def test_replaced_secret_leaves_one_item(self):
         self.start_daemon()
         srv = self.add_server('wiki', 'basic')

@@ -75,7 +75,30 @@ class TestRecovery(ServiceTestCase):
             self.client.check(path)
         self.daemon.stop()
 
+    IDENTITY = {
+        'io.github.cmatoken.CloudAccount1': ('Email', 'SiteUrl'),
+        'io.github.cmatoken.Server1': ('Product', 'BaseUrl', 'AuthKind', 'Username'),
+        'io.github.cmatoken.Connection1': ('Server', 'CloudAccount', 'CloudSiteUrl', 'RenewedAt'),
+    }
+
+    def identities(self, objs, ifaces=None):
+        """What names each object: its path and the properties that identify it."""
+        out = {}
+        for path, props in objs.items():
+            for iface, names in self.IDENTITY.items():
+                if iface in props and (ifaces is None or iface in ifaces):
+                    out[path] = tuple(props[iface][n] for n in names)
+        return out
+
+    def wait_rebuilt(self, before, ifaces):
+        want = self.identities(before, ifaces)
+        self.client.wait_until(lambda: self.identities(self.client.managed_objects()) == want, 10,
+                               'the objects to be rebuilt from the keyring: %r' % (want,))
+
     def test_no_state_file_deletes_nothing(self):
+        # The state file is gone: the cloud account and both servers (one of
+        # them with a replaced secret) come back from their keyring items,
+        # under the same paths; nothing is deleted, nothing is left stray.
         state, good = self.populate()
         items = self.item_paths()
         self.assertEqual(len(items), 3)
@@ -86,10 +109,69 @@ class TestRecovery(ServiceTestCase):
             with self.subTest(name):
                 self.start_with(state, contents)
                 self.assertEqual(self.item_paths(), items, name)
-                self.client.wait_until(lambda: self.manager_prop('StrayKeyringItems') == 3, 10,
-                                       'the three unnamed items to be counted')
+                self.wait_rebuilt(before, ('io.github.cmatoken.CloudAccount1',
+                                           'io.github.cmatoken.Server1'))
+                self.assertEqual(self.manager_prop('StrayKeyringItems'), 0)
+                for path in self.identities(before):
+                    if 'io.github.cmatoken.Connection1' not in before[path]:
+                        self.client.check(path)
+                        self.assertEqual(self.client.props(path)['Status'], 'valid', path)
+                self.daemon.stop()
+                # What was rebuilt is in the new state file and loads again.
+                self.daemon.start()
+                self.wait_rebuilt(before, ('io.github.cmatoken.CloudAccount1',
+                                           'io.github.cmatoken.Server1'))
                 self.daemon.stop()
         self.assert_all_back(state, good, before, items)
+
+    def test_connections_come_back_with_their_rebuilt_objects(self):
+        # A state file that lost the account and server groups but kept the
+        # connections: the account and servers are rebuilt from the keyring,
+        # then the connections that refer to them load.
+        state, good = self.populate()
+        items = self.item_paths()
+        self.daemon.start()
+        before = self.snapshot()
+        self.daemon.stop()
+        kept, keep = [], True
+        for line in good.split(b'\n'):
+            if line.startswith(b'['):
+                keep = line.startswith(b'[Connection ')
+            if keep:
+                kept.append(line)
+        partial = b'\n'.join(kept)
+        self.assertIn(b'[Connection ', partial)
+        self.assertNotIn(b'[Server ', partial)
+        self.start_with(state, partial)
+        self.wait_rebuilt(before, None)
+        self.assertEqual(self.item_paths(), items)
+        self.assertEqual(self.manager_prop('StrayKeyringItems'), 0)
+        conn = [p for p in before if 'io.github.cmatoken.Connection1' in before[p]][0]
+        self.client.renew(conn)
+        self.assertEqual(self.client.props(conn)['Status'], 'valid')
+        self.daemon.stop()
+        self.assert_all_back(state, good, before, items)
+
+    def test_items_that_describe_nothing_stay_stray(self):
+        # An item without the describing attributes (an older cmatoken, or
+        # another tool) and one whose description does not validate are kept
+        # and counted, never turned into objects.
+        self.start_daemon()
+        self.daemon.stop()
+        self.keyring.create_item({'xdg:schema': Keyring.SCHEMA, 'kind': 'cloud-account',
+                                  'object': 'Old0nes', 'slot': 'x1'},
+                                 'cmatoken: old', secret('old'))
+        self.keyring.create_item({'xdg:schema': Keyring.SCHEMA, 'kind': 'server',
+                                  'object': 'Bad0ne', 'slot': 'x2', 'stored': '1',
+                                  'product': 'jira', 'url': 'ftp://evil.example', 'auth': 'pat',
+                                  'user': ''},
+                                 'cmatoken: bad', secret('bad'))
+        self.daemon.start()
+        self.client.wait_until(lambda: self.manager_prop('StrayKeyringItems') == 2, 10,
+                               'the two items to be counted')
+        self.assertEqual([p for p in self.client.managed_objects() if p != MANAGER_PATH], [])
+        self.assertIn('Could not rebuild Bad0ne', self.daemon.log_text())
+        self.daemon.stop()
 
     def test_broken_state_is_moved_aside(self):
         state, good = self.populate()

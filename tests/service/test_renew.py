@@ -6,7 +6,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cmtharness import (  # noqa: E402
-    DAY, IFACE_CONNECTION, ServiceTestCase, SignalRecorder, main, now, scaled)
+    DAY, IFACE_CONNECTION, ServiceTestCase, SignalRecorder, main, now, scaled, secret)
 
 TOKEN_STATE = ('RenewedAt', 'ExpiresAt', 'Status', 'CloudAccount', 'Server', 'CloudSiteUrl',
                'Product', 'AutoRenew', 'AutoRenewConsentAt')
@@ -269,6 +269,83 @@ class TestRenew(RenewCase):
         self.client.wait_pending(pending, 30)
         self.assertIsNone(pending.error)
         self.assertEqual(self.client.get_property(conn, IFACE_CONNECTION, 'RenewStep'), '')
+
+
+class TestReplacedDuringRenewal(RenewCase):
+    """A renewal keeps the credential it started with (auth kind, user name,
+    keyring slot); the replaced item outlives it; its failure never marks
+    the new credential bad."""
+    valgrind_subset = {'test_server_replaced_while_renewing',
+                       'test_a_refused_old_api_token_does_not_mark_the_new_one'}
+
+    def start_stalled_renewal(self, conn):
+        self.fake.add_fault({'endpoint': 'token', 'delay_ms': int(2500 * min(scaled(1), 3)),
+                             'count': 1})
+        pending = self.client.renew_async(conn)
+        self.client.wait_until(lambda: self.fake.counters()['token_requests'] >= 1, 10,
+                               'the token request to arrive')
+        return pending
+
+    def test_server_replaced_while_renewing(self):
+        conn = self.add_connection('jira', 'acme')
+        srv = self.client.props(conn)['Server']
+        sid = srv.rsplit('/', 1)[1]
+        old_item = self.keyring.items(object=sid)[0]['path']
+        pending = self.start_stalled_renewal(conn)
+        u = self.sc.server_user('jira')
+        self.client.replace_secret(srv, 'basic', u['username'], u['password'])
+        self.assertFalse(pending.done)
+        self.assertIn(old_item, [i['path'] for i in self.keyring.items(object=sid)],
+                      'the item a renewal in flight uses was deleted')
+        self.client.wait_pending(pending, 30)
+        self.assertIsNone(pending.error)
+        self.assertEqual(self.fake.counters()['save_requests:jira'], 1)
+        self.client.wait_until(lambda: len(self.keyring.items(object=sid)) == 1, 10,
+                               'the replaced item to be cleared after the renewal')
+        item = self.keyring.items(object=sid)[0]
+        self.assertNotEqual(item['path'], old_item)
+        self.assertEqual(self.keyring.secret_of(item['path']), u['password'])
+        self.assertEqual(self.client.props(srv)['AuthKind'], 'basic')
+        self.client.renew(conn)
+
+    def test_a_refused_old_server_credential_does_not_mark_the_new_one(self):
+        conn = self.add_connection('jira', 'acme')
+        srv = self.client.props(conn)['Server']
+        pending = self.start_stalled_renewal(conn)
+        self.fake.add_fault({'endpoint': 'save', 'status': 401, 'count': 1})
+        u = self.sc.server_user('jira')
+        self.client.replace_secret(srv, 'basic', u['username'], u['password'])
+        self.client.wait_pending(pending, 30)
+        self.assertIsNotNone(pending.error)
+        self.assertEqual(pending.error.name, 'ServerAuthFailed')
+        self.assertIn('replaced while it ran', pending.error.message)
+        p = self.client.props(srv)
+        self.assertEqual((p['Status'], p['LastError'], p['AttentionNeeded']), ('valid', '', False))
+        self.assertEqual(self.client.props(conn)['LastError'], '')
+        self.client.renew(conn)
+
+    def test_a_refused_old_api_token_does_not_mark_the_new_one(self):
+        conn = self.add_connection('jira', 'acme')
+        acc = self.client.props(conn)['CloudAccount']
+        aid = acc.rsplit('/', 1)[1]
+        pending = self.start_stalled_renewal(conn)
+        # The admin revokes the old token at the site and enters a new one.
+        user = dict(self.sc.user('acme'))
+        user['api_token'] = secret('ATATT-rotated')
+        self.fake.set_user('acme', user)
+        self.addCleanup(self.fake.set_user, 'acme', self.sc.user('acme'))
+        self.client.replace_token(acc, user['api_token'])
+        self.assertEqual(len(self.keyring.items(object=aid)), 2)
+        self.client.wait_pending(pending, 30)
+        self.assertIsNotNone(pending.error)
+        self.assertEqual(pending.error.name, 'CloudAuthFailed')
+        self.assertIn('replaced while it ran', pending.error.message)
+        p = self.client.props(acc)
+        self.assertEqual((p['Status'], p['LastError'], p['AttentionNeeded']), ('valid', '', False))
+        self.assertEqual(self.client.props(conn)['LastError'], '')
+        self.client.wait_until(lambda: len(self.keyring.items(object=aid)) == 1, 10,
+                               'the replaced item to be cleared after the renewal')
+        self.client.renew(conn)
 
 
 class TestMarkRenewed(RenewCase):

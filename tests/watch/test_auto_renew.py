@@ -172,6 +172,28 @@ class TestFailures(AutoRenewCase):
         p = self.client.props(conn)
         self.assertEqual((p['AttentionNeeded'], p['LastError']), (False, ''))
 
+    def test_a_token_replaced_during_an_automatic_renewal_keeps_it_going(self):
+        # The old token is refused while the renewal that took it is in
+        # flight, but it was replaced meanwhile: automatic renewal does not
+        # stop, does not notify, and the retry renews with the new token.
+        conn = self.add_connection('jira', 'acme')
+        acc = self.find_account('acme')
+        self.fake.add_fault({'endpoint': 'token', 'delay_ms': int(2000 * min(scaled(1), 3)),
+                             'count': 1})
+        t0 = now()
+        self.auto_on(conn)
+        self.client.wait_until(lambda: self.token_requests() >= 1, 10, 'the token request')
+        new_token = self.rotate('acme')
+        self.client.replace_token(acc, new_token)
+        self.wait_renewed(conn, t0, 30)
+        p = self.client.props(conn)
+        self.assertEqual((p['AttentionNeeded'], p['LastError']), (False, ''))
+        self.assertEqual(self.client.props(acc)['Status'], 'valid')
+        self.assertEqual(self.token_requests(), 2)
+        self.assertFalse([n for n in self.notifications.notifies()
+                          if 'could not be renewed automatically' in n['summary']])
+        self.assertNotIn('stops until the admin acts', self.daemon.log_text())
+
     def test_a_rejected_token_stops_until_the_admin_renews(self):
         # A server without the migration API: nothing to retry.
         conn = self.add_connection('oldjira', 'acme', check=False)

@@ -341,6 +341,24 @@ class TestUnreadableStateFile(NotifyCase):
         self.quiet(2)
         self.assertEqual(len(self.notifications.changes()), 1)
 
+    def test_what_the_keyring_rebuilds_is_announced(self):
+        self.start_daemon()
+        self.add_account('acme')
+        self.daemon.stop()
+        os.unlink(os.path.join(self.daemon.state_dir(), 'state.ini'))
+        self.daemon.start()
+
+        def rebuilt():
+            return [n for n in self.notifications.changes()
+                    if n['summary'] == 'Recovered from the Keyring']
+        self.client.wait_until(rebuilt, 10, 'the announcement')
+        self.assertIn('cloud accounts 1, servers 0, connections 0', rebuilt()[0]['body'])
+        self.assertIn('enter them again', rebuilt()[0]['body'])
+        # Once: the rebuilt account is in the new state file.
+        self.daemon.restart()
+        self.quiet(2)
+        self.assertEqual(len(rebuilt()), 1)
+
 
 if __name__ == '__main__':
     main()
