@@ -19,6 +19,9 @@ int cmtctl_cmd_remove          (const CmtctlCommand *command, int argc, char **a
 int cmtctl_cmd_renew           (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_mark_renewed    (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_auto_renew      (const CmtctlCommand *command, int argc, char **argv);
+/* cmtctl-history.c */
+int cmtctl_cmd_history         (const CmtctlCommand *command, int argc, char **argv);
+int cmtctl_cmd_export          (const CmtctlCommand *command, int argc, char **argv);
 /* cmtctl-open.c */
 int cmtctl_cmd_open            (const CmtctlCommand *command, int argc, char **argv);
 

@@ -22,6 +22,8 @@ struct _CmtPreferencesWindow
   GtkWidget           *warn_spin;
   GtkWidget           *credential_warn_spin;
   GtkWidget           *notifications_switch;
+  GtkWidget           *background_group;
+  GtkWidget           *background_switch;
   GtkWidget           *auto_renew_spin;
   GtkWidget           *auto_renew_group;
   GtkListBox          *connections_list;
@@ -77,6 +79,7 @@ bind_settings (CmtPreferencesWindow *self)
       gtk_widget_set_sensitive (self->tokens_group, FALSE);
       gtk_widget_set_sensitive (self->credentials_group, FALSE);
       gtk_widget_set_sensitive (self->notifications_group, FALSE);
+      gtk_widget_set_sensitive (self->background_group, FALSE);
       gtk_widget_set_sensitive (self->auto_renew_spin, FALSE);
       return;
     }
@@ -92,6 +95,12 @@ bind_settings (CmtPreferencesWindow *self)
                    self->notifications_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "auto-renew-days-before-expiry",
                    self->auto_renew_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  /* An older installed schema may lack it. */
+  if (g_settings_schema_has_key (schema, "watch-in-background"))
+    g_settings_bind (self->settings, "watch-in-background",
+                     self->background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  else
+    gtk_widget_set_sensitive (self->background_group, FALSE);
 }
 
 static void
@@ -126,6 +135,8 @@ cmt_preferences_window_class_init (CmtPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, warn_spin);
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, credential_warn_spin);
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, notifications_switch);
+  gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, background_group);
+  gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, auto_renew_spin);
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, auto_renew_group);
   gtk_widget_class_bind_template_child (widget_class, CmtPreferencesWindow, connections_list);

@@ -14,10 +14,13 @@
 typedef struct
 {
   CmtdNotifier          *notifier;
+  CmtdHistory           *history;
   GDBusMethodInvocation *invocation;
   GVariant              *reply;
   CmtdChange             change;
   CmtdSubjectKind        kind;
+  char                  *object;
+  char                  *account;
   char                  *subject;
 } Announcement;
 
@@ -25,8 +28,11 @@ static void
 announcement_free (Announcement *a)
 {
   g_clear_object (&a->notifier);
+  g_clear_object (&a->history);
   g_clear_object (&a->invocation);
   g_clear_pointer (&a->reply, g_variant_unref);
+  g_free (a->object);
+  g_free (a->account);
   g_free (a->subject);
   g_free (a);
 }
@@ -125,6 +131,17 @@ on_pid (GObject      *source,
   g_message ("%s: %s", summary_text (a->change, a->kind), body);
   if (a->notifier != NULL)
     cmtd_notifier_announce (a->notifier, summary_text (a->change, a->kind), body);
+  if (a->history != NULL)
+    {
+      static const char *const kinds[] = {
+        [CMTD_CHANGE_ADDED] = "add", [CMTD_CHANGE_REPLACED] = "replace", [CMTD_CHANGE_REMOVED] = "remove",
+      };
+      g_autofree char *caller = name != NULL ? g_strdup (name)
+                                : pid != 0 ? g_strdup_printf ("process %u", pid) : g_strdup ("");
+
+      cmtd_history_record (a->history, a->object, kinds[a->change], "ok", NULL, caller,
+                           a->account, a->subject);
+    }
 
   /* Not floating (sunk when kept): the invocation takes its own reference. */
   g_dbus_method_invocation_return_value (g_steal_pointer (&a->invocation), a->reply);
@@ -132,16 +149,22 @@ on_pid (GObject      *source,
 
 void
 cmtd_announce_and_return (CmtdNotifier          *notifier,
+                          CmtdHistory           *history,
                           GDBusMethodInvocation *invocation,
                           GVariant              *reply,
                           CmtdChange             change,
                           CmtdSubjectKind        kind,
+                          const char            *object,
+                          const char            *account,
                           const char            *subject)
 {
   Announcement *a = g_new0 (Announcement, 1);
   const char *sender = g_dbus_method_invocation_get_sender (invocation);
 
   a->notifier = notifier != NULL ? g_object_ref (notifier) : NULL;
+  a->history = history != NULL ? g_object_ref (history) : NULL;
+  a->object = g_strdup (object);
+  a->account = g_strdup (account);
   a->invocation = invocation;
   a->reply = reply != NULL ? g_variant_ref_sink (reply) : NULL;
   a->change = change;
@@ -155,4 +178,45 @@ cmtd_announce_and_return (CmtdNotifier          *notifier,
                           g_variant_new ("(s)", sender != NULL ? sender : ""),
                           G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
                           NULL, on_pid, a);
+}
+
+/* ---- the caller's name alone ---- */
+
+static void
+on_caller_pid (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GVariant) answer = NULL;
+  guint32 pid = 0;
+
+  answer = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, NULL);
+  if (answer != NULL)
+    g_variant_get (answer, "(u)", &pid);
+  g_task_return_pointer (task, process_name (pid), g_free);
+}
+
+void
+cmtd_caller_name_async (GDBusMethodInvocation *invocation,
+                        GAsyncReadyCallback    callback,
+                        gpointer               user_data)
+{
+  GTask *task = g_task_new (NULL, NULL, callback, user_data);
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  g_task_set_source_tag (task, cmtd_caller_name_async);
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
+                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixProcessID",
+                          g_variant_new ("(s)", sender != NULL ? sender : ""),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          NULL, on_caller_pid, task);
+}
+
+char *
+cmtd_caller_name_finish (GAsyncResult *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), NULL);
 }

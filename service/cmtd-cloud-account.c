@@ -272,8 +272,10 @@ replace_cleared (GObject      *source,
                op->self->id, error->message);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->self), cmtd_cloud_account_get_site_url (op->self));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
-                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon),
+                            cmtd_daemon_get_history (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_CLOUD_ACCOUNT, op->self->path,
+                            cmtd_cloud_account_get_email (op->self), subject);
 }
 
 static void
@@ -420,8 +422,10 @@ remove_cleared (GObject      *source,
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->self), cmtd_cloud_account_get_site_url (op->self));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
-                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon),
+                            cmtd_daemon_get_history (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_CLOUD_ACCOUNT, op->self->path,
+                            cmtd_cloud_account_get_email (op->self), subject);
 }
 
 static void

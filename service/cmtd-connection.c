@@ -68,6 +68,75 @@ group_name (CmtdConnection *self)
   return g_strdup_printf ("%s %s", CMTD_STORE_GROUP_CONNECTION, self->id);
 }
 
+/* ---- history ---- */
+
+typedef struct {
+  CmtdHistory *history;
+  char        *object;
+  char        *kind;
+  char        *result;
+  char        *error;
+  char        *account;
+  char        *subject;
+} Record;
+
+static void
+record_free (Record *r)
+{
+  g_object_unref (r->history);
+  g_free (r->object);
+  g_free (r->kind);
+  g_free (r->result);
+  g_free (r->error);
+  g_free (r->account);
+  g_free (r->subject);
+  g_free (r);
+}
+
+static void
+record_with_caller (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Record *r = user_data;
+  g_autofree char *caller = cmtd_caller_name_finish (result);
+
+  cmtd_history_record (r->history, r->object, r->kind, r->result, r->error,
+                       caller != NULL ? caller : "", r->account, r->subject);
+  record_free (r);
+}
+
+/* Records what happened to this connection; the caller is the process
+ * behind @invocation, or the service itself (NULL). @error: NULL for "ok". */
+static void
+record (CmtdConnection        *self,
+        GDBusMethodInvocation *invocation,
+        const char            *kind,
+        CmtdCloudAccount      *account,
+        const GError          *error)
+{
+  Record *r = g_new0 (Record, 1);
+
+  r->history = g_object_ref (cmtd_daemon_get_history (self->daemon));
+  r->object = g_strdup (self->path);
+  r->kind = g_strdup (kind);
+  r->result = g_strdup (error == NULL ? "ok"
+                        : g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED) ? "cancelled"
+                        : "failed");
+  r->error = error != NULL ? g_dbus_error_encode_gerror (error) : NULL;
+  r->account = g_strdup (account != NULL ? cmtd_cloud_account_get_email (account) : NULL);
+  r->subject = g_strdup_printf ("%s → %s", cmtd_server_get_base_url (self->server),
+                                cmt_connection_get_cloud_site_url (self->iface));
+  if (invocation != NULL)
+    {
+      cmtd_caller_name_async (invocation, record_with_caller, r);
+      return;
+    }
+  cmtd_history_record (r->history, r->object, r->kind, r->result, r->error, "cmatokend",
+                       r->account, r->subject);
+  record_free (r);
+}
+
 static void renew_start (CmtdConnection        *self,
                          CmtdCloudAccount      *account,
                          GDBusMethodInvocation *invocation,
@@ -405,6 +474,9 @@ renew_finish (CmtdConnection *self,
   else if (stopped)
     cmtd_daemon_notify_connection (self->daemon, self, CMTD_EVENT_RENEW_FAILED);
 
+  record (self, waiters->len > 0 ? g_ptr_array_index (waiters, 0) : NULL,
+          automatic ? "auto-renew" : "renew", renew_account, owned_error);
+
   reply = g_new0 (RenewReply, 1);
   reply->self = g_object_ref (self);
   reply->waiters = g_steal_pointer (&waiters);
@@ -688,6 +760,7 @@ typedef struct {
   int                    old_last_error_code;
   gboolean               old_auto_renew;
   gint64                 old_consent_at;
+  const char            *history_kind;  /* recorded once saved, or NULL */
 } Op;
 
 static Op *
@@ -749,6 +822,8 @@ changed_saved (GObject      *source,
       return;
     }
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
+  if (op->history_kind != NULL)
+    record (op->self, op->invocation, op->history_kind, op->self->account, NULL);
   /* Both methods return nothing. */
   g_dbus_method_invocation_return_value (g_steal_pointer (&op->invocation), NULL);
 }
@@ -812,6 +887,7 @@ handle_mark_renewed (CmtConnection         *iface,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
 
   op = op_new (self, invocation);
+  op->history_kind = "mark-renewed";
   cmt_connection_set_renewed_at (self->iface, MIN (renewed_at, now));
   cmt_connection_set_last_error (self->iface, "");
   self->last_error_code = -1;
@@ -884,8 +960,10 @@ remove_saved (GObject      *source,
   g_debug ("Connection %s removed", self->id);
   subject = g_strdup_printf ("%s → %s", cmtd_server_get_base_url (self->server), cmtd_connection_get_cloud_site_url (self));
   cmtd_daemon_remove_connection (self->daemon, self);
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (self->daemon), g_steal_pointer (&op->invocation),
-                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_CONNECTION, subject);
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (self->daemon), cmtd_daemon_get_history (self->daemon),
+                            g_steal_pointer (&op->invocation), NULL, CMTD_CHANGE_REMOVED,
+                            CMTD_SUBJECT_CONNECTION, self->path, cmtd_cloud_account_get_email (self->account),
+                            subject);
 }
 
 static gboolean

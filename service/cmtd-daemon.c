@@ -4,6 +4,7 @@
 
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmtd-background.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-connection.h"
 #include "cmtd-daemon.h"
@@ -32,6 +33,8 @@ struct _CmtdDaemon
   gint64                    warn_before;
   gint64                    credential_warn_before;
   gint64                    auto_renew_before;
+  gboolean                  watch_in_background;
+  int                       background_synced;  /* -1: not yet; else what the unit was set to */
   gint64                    backoff_base;
 
   guint                     owner_id;
@@ -62,6 +65,7 @@ struct _CmtdDaemon
   gboolean                  reconciled;
   /* Keyring items of ours that the state file does not name: kept. */
   guint                     stray_items;
+  CmtdHistory              *history;
   GHashTable               *protected_slots;  /* slot -> number of users */
   GHashTable               *deferred_clears;  /* slot -> CmtdSecretRef: superseded, cleared when unused */
 
@@ -98,6 +102,7 @@ read_settings (CmtdDaemon *self)
   guint warn_days = DEFAULT_WARN_DAYS;
   guint credential_warn_days = DEFAULT_CREDENTIAL_WARN_DAYS;
   guint auto_renew_days = DEFAULT_AUTO_RENEW_DAYS;
+  gboolean watch_in_background = TRUE;
 
   if (self->settings != NULL)
     {
@@ -110,11 +115,34 @@ read_settings (CmtdDaemon *self)
       g_object_get (self->settings, "settings-schema", &schema, NULL);
       if (g_settings_schema_has_key (schema, "auto-renew-days-before-expiry"))
         auto_renew_days = g_settings_get_uint (self->settings, "auto-renew-days-before-expiry");
+      if (g_settings_schema_has_key (schema, "watch-in-background"))
+        watch_in_background = g_settings_get_boolean (self->settings, "watch-in-background");
     }
+  self->watch_in_background = watch_in_background;
   self->lifetime = MAX (lifetime_days, 1) * CMT_SECONDS_PER_DAY;
   self->warn_before = warn_days * CMT_SECONDS_PER_DAY;
   self->credential_warn_before = credential_warn_days * CMT_SECONDS_PER_DAY;
   self->auto_renew_before = MAX (auto_renew_days, 1) * CMT_SECONDS_PER_DAY;
+}
+
+gboolean
+cmtd_daemon_wants_background_watch (CmtdDaemon *self)
+{
+  return self->watch_in_background && g_hash_table_size (self->connections) > 0;
+}
+
+/* The systemd user unit follows the preference and whether there is
+ * anything to watch (the autostart entry asks cmatokend --login). */
+static void
+sync_background (CmtdDaemon *self)
+{
+  gboolean wanted = cmtd_daemon_wants_background_watch (self);
+
+  if (self->bus == NULL || !self->name_acquired || self->shutting_down ||
+      self->background_synced == wanted)
+    return;
+  self->background_synced = wanted;
+  cmtd_background_sync_unit (self->bus, wanted);
 }
 
 static void
@@ -141,6 +169,7 @@ on_settings_changed (GSettings  *settings,
 {
   g_debug ("Setting %s changed", key);
   read_settings (self);
+  sync_background (self);
   if (self->manager != NULL)
     cmtd_manager_update_properties (self->manager);
   refresh_all (self);
@@ -1079,6 +1108,7 @@ on_name_acquired (GDBusConnection *bus,
       cmtd_notifier_announce (self->notifier, _("The State File Could Not Be Read"), body);
     }
   announce_all (self);
+  sync_background (self);
 
   /* Automatic renewals may start now. */
   g_hash_table_iter_init (&iter, self->connections);
@@ -1366,6 +1396,7 @@ cmtd_daemon_add_connection (CmtdDaemon     *self,
   watch_connection (self, connection);
   export_object (self, cmtd_connection_get_object (connection));
   announce_connection (self, connection);
+  sync_background (self);
 }
 
 static void
@@ -1406,6 +1437,7 @@ cmtd_daemon_remove_connection (CmtdDaemon     *self,
   if (self->notifier != NULL)
     cmtd_notifier_forget (self->notifier, cmtd_connection_get_id (connection));
   g_hash_table_remove (self->connections, cmtd_connection_get_id (connection));
+  sync_background (self);
 }
 
 static const char *
@@ -1586,6 +1618,12 @@ cmtd_daemon_dequeue_renewal (CmtdDaemon     *self,
 
 /* ---- accessors ---- */
 
+CmtdHistory *
+cmtd_daemon_get_history (CmtdDaemon *self)
+{
+  return self->history;
+}
+
 CmtdNotifier *
 cmtd_daemon_get_notifier (CmtdDaemon *self)
 {
@@ -1728,6 +1766,7 @@ cmtd_daemon_finalize (GObject *object)
 
   g_clear_pointer (&self->protected_slots, g_hash_table_unref);
   g_clear_pointer (&self->deferred_clears, g_hash_table_unref);
+  g_clear_object (&self->history);
   g_free (self->secrets_owner);
 
   G_OBJECT_CLASS (cmtd_daemon_parent_class)->finalize (object);
@@ -1752,6 +1791,7 @@ cmtd_daemon_init (CmtdDaemon *self)
   self->accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->servers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->connections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->background_synced = -1;
   self->protected_slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->deferred_clears = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                  (GDestroyNotify) cmtd_secret_ref_free);
@@ -1773,8 +1813,12 @@ cmtd_daemon_new (const char *state_path)
 {
   CmtdDaemon *self = g_object_new (CMTD_TYPE_DAEMON, NULL);
 
+  g_autofree char *dir = g_path_get_dirname (state_path);
+  g_autofree char *history_path = g_build_filename (dir, "history.jsonl", NULL);
+
   self->store = cmtd_store_new (state_path);
   self->clock = cmtd_clock_new ();
+  self->history = cmtd_history_new (history_path, self->clock);
   self->atlassian = cmtd_atlassian_new (NULL, 2 * CMTD_MAX_PARALLEL_RENEWALS);
   self->object_manager = g_dbus_object_manager_server_new (CMTD_OBJECT_ROOT);
   setup_settings (self);

@@ -5,6 +5,7 @@
 
 #include "cmtd-atlassian.h"
 #include "cmtd-clock.h"
+#include "cmtd-history.h"
 #include "cmtd-notifier.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
@@ -49,6 +50,8 @@ int               cmtd_daemon_get_exit_code         (CmtdDaemon       *self);
 CmtdStore        *cmtd_daemon_get_store             (CmtdDaemon       *self);
 /* NULL until the notifier has started. */
 CmtdNotifier     *cmtd_daemon_get_notifier          (CmtdDaemon       *self);
+/* What happened, for audits (Manager1.GetHistory). */
+CmtdHistory      *cmtd_daemon_get_history           (CmtdDaemon       *self);
 CmtdClock        *cmtd_daemon_get_clock             (CmtdDaemon       *self);
 CmtdAtlassian    *cmtd_daemon_get_atlassian         (CmtdDaemon       *self);
 GCancellable     *cmtd_daemon_get_cancellable       (CmtdDaemon       *self);
@@ -98,6 +101,10 @@ void              cmtd_daemon_clear_superseded_slot_async  (CmtdDaemon          
 gboolean          cmtd_daemon_clear_superseded_slot_finish (CmtdDaemon          *self,
                                                             GAsyncResult        *result,
                                                             GError             **error);
+
+/* Whether the service should start at login: the preference is on and
+ * there is a connection to watch. */
+gboolean          cmtd_daemon_wants_background_watch (CmtdDaemon     *self);
 
 /* A fresh id, unused by any object or group of the key file. */
 char             *cmtd_daemon_new_id                (CmtdDaemon       *self);

@@ -70,6 +70,25 @@ on_finished (CmtdDaemon *daemon,
   g_main_loop_quit (loop);
 }
 
+/* Before the main loop runs: a blocking call is fine here. */
+static gboolean
+name_has_owner (void)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  if (bus == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", CMT_DAEMON_BUS_NAME), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -81,6 +100,7 @@ main (int    argc,
   g_autofree char *state_path = NULL;
   gboolean replace = FALSE;
   gboolean version = FALSE;
+  gboolean login = FALSE;
   guint sigterm_id, sigint_id;
   int exit_code;
   const GOptionEntry entries[] = {
@@ -90,6 +110,8 @@ main (int    argc,
       N_("Log what the service does to standard error"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Print the version and exit"), NULL },
+    { "login", 0, 0, G_OPTION_ARG_NONE, &login,
+      N_("Started at login: exit unless watching in the background is on and a connection exists"), NULL },
     { NULL }
   };
 
@@ -125,6 +147,17 @@ main (int    argc,
     {
       g_printerr ("cmatokend: %s\n", error->message);
       return 1;
+    }
+
+  if (login && !cmtd_daemon_wants_background_watch (daemon))
+    {
+      g_message ("Not watching in the background: the preference is off, or no connection exists");
+      return 0;
+    }
+  if (login && name_has_owner ())
+    {
+      g_message ("Already running");
+      return 0;
     }
 
   loop = g_main_loop_new (NULL, FALSE);

@@ -147,9 +147,12 @@ add_account_saved (GObject      *source,
   cmtd_daemon_add_cloud_account (daemon, op->account);
   subject = g_strdup_printf (_("%1$s on %2$s"), cmtd_cloud_account_get_email (op->account),
                              cmtd_cloud_account_get_site_url (op->account));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), cmtd_daemon_get_history (daemon),
+                            g_steal_pointer (&op->invocation),
                             g_variant_new ("(o)", cmtd_cloud_account_get_path (op->account)),
-                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CLOUD_ACCOUNT, subject);
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CLOUD_ACCOUNT,
+                            cmtd_cloud_account_get_path (op->account),
+                            cmtd_cloud_account_get_email (op->account), subject);
 }
 
 static void
@@ -311,9 +314,11 @@ add_server_saved (GObject      *source,
   cmtd_daemon_add_server (daemon, op->server);
   subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->server),
                              cmtd_product_display_name (cmtd_server_get_product (op->server)));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), cmtd_daemon_get_history (daemon),
+                            g_steal_pointer (&op->invocation),
                             g_variant_new ("(o)", cmtd_server_get_path (op->server)),
-                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_SERVER, subject);
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_SERVER,
+                            cmtd_server_get_path (op->server), NULL, subject);
 }
 
 static void
@@ -465,9 +470,13 @@ add_connection_saved (GObject      *source,
   cmtd_daemon_add_connection (daemon, op->connection);
   subject = g_strdup_printf ("%s → %s", cmtd_server_get_base_url (op->server),
                              cmtd_connection_get_cloud_site_url (op->connection));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), g_steal_pointer (&op->invocation),
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (daemon), cmtd_daemon_get_history (daemon),
+                            g_steal_pointer (&op->invocation),
                             g_variant_new ("(o)", cmtd_connection_get_path (op->connection)),
-                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CONNECTION, subject);
+                            CMTD_CHANGE_ADDED, CMTD_SUBJECT_CONNECTION,
+                            cmtd_connection_get_path (op->connection),
+                            cmtd_cloud_account_get_email (cmtd_connection_get_cloud_account (op->connection)),
+                            subject);
 }
 
 typedef struct {
@@ -674,6 +683,47 @@ cmtd_manager_init (CmtdManager *self)
   self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
+/* GetHistory() */
+
+static gboolean
+handle_get_history (CmtManager            *iface,
+                    GDBusMethodInvocation *invocation,
+                    GVariant              *filter,
+                    CmtdManager           *self)
+{
+  static const char *const known[] = { "object", "since", "limit", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) object = NULL;
+  g_autoptr(GVariant) since = NULL;
+  g_autoptr(GVariant) limit = NULL;
+  GVariantIter iter;
+  const char *key;
+
+  g_variant_iter_init (&iter, filter);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, NULL))
+    if (!g_strv_contains (known, key))
+      {
+        g_set_error (&error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                     _("The history has no filter “%s”. Use “object”, “since” or “limit”."), key);
+        break;
+      }
+  if (error == NULL)
+    (void) (cmtd_option_lookup (filter, "object", G_VARIANT_TYPE_OBJECT_PATH, &object, &error) &&
+            cmtd_option_lookup (filter, "since", G_VARIANT_TYPE_INT64, &since, &error) &&
+            cmtd_option_lookup (filter, "limit", G_VARIANT_TYPE_UINT32, &limit, &error));
+  if (error != NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  cmt_manager_complete_get_history (iface, invocation,
+                                    cmtd_history_query (cmtd_daemon_get_history (self->daemon),
+                                                        object != NULL ? g_variant_get_string (object, NULL) : NULL,
+                                                        since != NULL ? g_variant_get_int64 (since) : G_MININT64,
+                                                        limit != NULL ? g_variant_get_uint32 (limit) : 0));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 CmtdManager *
 cmtd_manager_new (CmtdDaemon *daemon)
 {
@@ -688,6 +738,7 @@ cmtd_manager_new (CmtdDaemon *daemon)
   g_signal_connect (self->iface, "handle-add-cloud-account", G_CALLBACK (handle_add_cloud_account), self);
   g_signal_connect (self->iface, "handle-add-server", G_CALLBACK (handle_add_server), self);
   g_signal_connect (self->iface, "handle-add-connection", G_CALLBACK (handle_add_connection), self);
+  g_signal_connect (self->iface, "handle-get-history", G_CALLBACK (handle_get_history), self);
   return self;
 }
 

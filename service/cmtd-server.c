@@ -294,8 +294,9 @@ replace_cleared (GObject      *source,
                op->self->id, error->message);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (op->self->iface));
   subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->self), cmtd_product_display_name (cmtd_server_get_product (op->self)));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
-                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_SERVER, subject);
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon),
+                            cmtd_daemon_get_history (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REPLACED, CMTD_SUBJECT_SERVER, op->self->path, NULL, subject);
 }
 
 static void
@@ -457,8 +458,9 @@ remove_cleared (GObject      *source,
     cmtd_store_forget_retired (cmtd_daemon_get_store (op->self->daemon), op->self->id, op->old_slot);
   cmtd_daemon_unprotect_slot (op->self->daemon, op->old_slot);
   subject = g_strdup_printf ("%s (%s)", cmtd_server_get_base_url (op->self), cmtd_product_display_name (cmtd_server_get_product (op->self)));
-  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon), g_steal_pointer (&op->invocation),
-                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_SERVER, subject);
+  cmtd_announce_and_return (cmtd_daemon_get_notifier (op->self->daemon),
+                            cmtd_daemon_get_history (op->self->daemon), g_steal_pointer (&op->invocation),
+                            NULL, CMTD_CHANGE_REMOVED, CMTD_SUBJECT_SERVER, op->self->path, NULL, subject);
 }
 
 static void

@@ -7,6 +7,7 @@ servers, preferences, the empty state) in $CMT_SCREENSHOT_DIR or
 BUILDDIR/tests/screenshots.
 """
 
+import subprocess
 import time
 import unittest
 
@@ -78,6 +79,11 @@ class GuiTestCase(ServiceTestCase):
     def start_app(self):
         self.app = App(self.display, lang=self.lang).start()
         return self.app
+
+    def app_setting(self, key):
+        """A key of io.github.cmatoken as the app sees it."""
+        return subprocess.run(['gsettings', 'get', 'io.github.cmatoken', key], env=self.app.env,
+                              check=True, stdout=subprocess.PIPE).stdout.decode().strip()
 
     # --- the scenario: a Jira connection expiring in 3 days, a Confluence one valid ---
 
@@ -167,6 +173,21 @@ class MainWindowTest(GuiTestCase):
         app.find_text('Token lifetime in days')
         app.screenshot('preferences')
         self.assertEqual(app.unnamed_controls(), [])
+        # Watch in the background: on by default; the switch sets the key
+        # that the service and its autostart entry read.
+        # (Below the fold of the page: found without scrolling. GTK 4.8
+        # gives a GtkSwitch the role "check box" and its name twice.)
+        background = app.find('check box', 'Watch in the background', visible=False)
+        self.assertTrue(background.getState().contains(pyatspi.STATE_CHECKED))
+        self.assertEqual(self.app_setting('watch-in-background'), 'true')
+        actions = background.queryAction()
+        toggle = [actions.getName(i) for i in range(actions.nActions)][0]
+        app.do_action(background, toggle)
+        wait_until(lambda: self.app_setting('watch-in-background') == 'false', 10,
+                   'the preference to be turned off')
+        app.do_action(background, toggle)
+        wait_until(lambda: self.app_setting('watch-in-background') == 'true', 10,
+                   'the preference to be turned on again')
         app.press('page tab', 'Automatic Renewal')
         app.find_text(self.jira_title)
         app.screenshot('preferences-auto-renew')

@@ -15,6 +15,9 @@ BACKOFF = 2
 AUTO_DAYS = 6  # the default of auto-renew-days-before-expiry
 
 
+from gi.repository import GLib  # noqa: E402
+
+
 class AutoRenewCase(WatchTestCase):
     daemon_env = {'CMATOKEN_BACKOFF_BASE_SECONDS': str(BACKOFF)}
 
@@ -73,6 +76,12 @@ class TestAutoRenew(AutoRenewCase):
         self.auto_on(conn)
         self.wait_renewed(conn, t0, 20)
         self.assertEqual(len(self.fake.holds('wiki')), 1)
+        # Recorded as the service's own doing.
+        history = self.client.call('/io/github/cmatoken/Manager', 'io.github.cmatoken.Manager1',
+                                   'GetHistory', GLib.Variant('(a{sv})', ({'object': GLib.Variant('o', conn)},)),
+                                   '(aa{sv})')[0]
+        self.assertEqual([(e['kind'], e['result'], e['caller']) for e in history][-1:],
+                         [('auto-renew', 'ok', 'cmatokend')])
 
     def test_an_expired_connection_renews_at_once_and_the_problem_is_closed(self):
         lifetime, _warn = self.times()
