@@ -194,7 +194,7 @@ class TestPersistence(ServiceTestCase):
     def test_second_daemon_does_not_steal_the_name(self):
         self.add_account('acme')
         pid = self.client.owner_pid()
-        state = [f for f in self.daemon.state_files() if 'CloudAccount' in read_text(f)][0]
+        state = [f for f in self.daemon.state_files() if '[CloudAccount ' in read_text(f)][0]
         stat_before = os.stat(state)
         second = Daemon(self.fake, self.client, root=self.daemon.root)
         with self.assertRaises((RuntimeError, AssertionError)):
@@ -261,7 +261,7 @@ class TestPersistence(ServiceTestCase):
     def test_unparsable_key_file_is_not_overwritten(self):
         self.add_account('acme')
         self.daemon.stop()
-        files = [f for f in self.daemon.state_files() if 'CloudAccount' in read_text(f)]
+        files = [f for f in self.daemon.state_files() if '[CloudAccount ' in read_text(f)]
         self.assertEqual(len(files), 1, self.daemon.state_files())
         with open(files[0], 'wb') as f:
             f.write(b'\x00\xff garbage [[[\n')
