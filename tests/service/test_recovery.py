@@ -5,12 +5,11 @@ import glob
 import os
 import random
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cmtharness import (  # noqa: E402
-    IFACE_MANAGER, MANAGER_PATH, Keyring, ServiceTestCase, main, now, scaled, secret)
+    IFACE_MANAGER, MANAGER_PATH, Keyring, ServiceTestCase, main, now, secret)
 
 
 class TestRecovery(ServiceTestCase):
@@ -43,12 +42,19 @@ class TestRecovery(ServiceTestCase):
     def item_paths(self):
         return sorted(i['path'] for i in self.keyring.items())
 
+    def this_start_log(self):
+        text = self.daemon.log_text()
+        return text[text.rfind('==== start '):]
+
     def settle(self):
-        """The daemon owns its name and has looked at the keyring."""
+        """The daemon owns its name and has gone through the keyring: the
+        listing is logged after every deletion it decided on was sent (and
+        each one is logged), so none can still be on its way unseen."""
         self.client.wait_until(lambda: self.manager_prop('KeyringState') == 'unlocked', 10,
                                'the keyring to be seen unlocked')
-        # Deletions, if any, are sent right after the listing; give them time.
-        time.sleep(scaled(0.3))
+        self.client.wait_until(lambda: 'Keyring: ' in self.this_start_log(), 10,
+                               'the keyring items to be gone through')
+        self.assertNotIn('Removing the superseded keyring item', self.this_start_log())
         self.client.managed_objects()
 
     def start_with(self, state, contents):
