@@ -581,6 +581,15 @@ send_request_finish (CmtdAtlassian  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The exchange's message, for its response headers (valid as long as @result). */
+static SoupMessage *
+send_request_get_message (GAsyncResult *result)
+{
+  SendData *data = g_task_get_task_data (G_TASK (result));
+
+  return data->msg;
+}
+
 static SoupMessage *
 new_message (const char *method,
              const char *url,
@@ -784,6 +793,70 @@ op_send (GTask               *task,
 
 /* check_cloud_account */
 
+/* The ways a server or site says "not you" with an answer that looks like a
+ * success, or like something else: Seraph's headers, Basic authentication
+ * turned off, a login page, Confluence's anonymous user. NULL when none
+ * applies. */
+static GError *
+refused_login_error (OpData       *op,
+                     SoupMessage  *msg,
+                     GBytes       *body,
+                     guint         status,
+                     gboolean      cloud)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
+  const char *reason = soup_message_headers_get_one (headers, "X-Seraph-LoginReason");
+  const char *denied = soup_message_headers_get_one (headers, "X-Authentication-Denied-Reason");
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+  int code = cloud ? CMT_ERROR_CLOUD_AUTH_FAILED : CMT_ERROR_SERVER_AUTH_FAILED;
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  gsize i = 0;
+
+  if (denied != NULL && *denied != '\0')
+    return g_error_new (CMT_ERROR, code,
+                        _("%s wants a CAPTCHA after failed logins, so it refuses the credential for now. Log in to it once in a browser, or use a personal access token, then enter the credential again."),
+                        op->host);
+  if (reason != NULL && (strstr (reason, "AUTHENTICATED_FAILED") != NULL ||
+                         strstr (reason, "AUTHENTICATION_DENIED") != NULL))
+    return NULL; /* the caller's own "did not accept" */
+  if (status == SOUP_STATUS_FORBIDDEN && data != NULL &&
+      g_strstr_len (data, len, "Basic Authentication has been disabled") != NULL)
+    return g_error_new (CMT_ERROR, code,
+                        _("%s has Basic authentication turned off, so it accepts no password. Create a personal access token in your profile on the server and use it instead."),
+                        op->host);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    return NULL;
+  while (data != NULL && i < len && g_ascii_isspace (data[i]))
+    i++;
+  if ((content_type != NULL && g_ascii_strcasecmp (content_type, "text/html") == 0) ||
+      (data != NULL && i < len && data[i] == '<'))
+    return g_error_new (CMT_ERROR, code,
+                        _("A login page answered instead of %s (single sign-on or a proxy in between). Use a personal access token, or the server's direct address that bypasses the login page."),
+                        op->host);
+  if (data != NULL && i < len && data[i] == '{')
+    {
+      g_autoptr(JsonObject) object = parse_object (body, op->host, NULL);
+      const char *type = object != NULL ? get_string_member (object, "type") : NULL;
+
+      if (g_strcmp0 (type, "anonymous") == 0)
+        return g_error_new (CMT_ERROR, code,
+                            _("%s answered as the anonymous user: it did not accept the credential, or a proxy in between did not pass it on. Check the credential, or use the server's direct address."),
+                            op->host);
+    }
+  return NULL;
+}
+
+static gboolean
+seraph_refused (SoupMessage *msg)
+{
+  const char *reason = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "X-Seraph-LoginReason");
+
+  return reason != NULL && (strstr (reason, "AUTHENTICATED_FAILED") != NULL ||
+                            strstr (reason, "AUTHENTICATION_DENIED") != NULL);
+}
+
 static void
 on_cloud_myself (GObject      *source,
                  GAsyncResult *result,
@@ -814,7 +887,10 @@ on_cloud_myself (GObject      *source,
       return;
     }
 
-  if (SOUP_STATUS_IS_SUCCESSFUL (status))
+  error = refused_login_error (op, send_request_get_message (result), body, status, TRUE);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status) && !seraph_refused (send_request_get_message (result)))
     {
       name = read_display_name (body, op->host, &error);
       if (name == NULL)
@@ -822,7 +898,8 @@ on_cloud_myself (GObject      *source,
       else
         g_task_return_pointer (task, name, g_free);
     }
-  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN ||
+           seraph_refused (send_request_get_message (result)))
     g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
                              _("The Atlassian cloud site %1$s did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
                              op->host, op->username);
@@ -912,8 +989,12 @@ on_server_myself (GObject      *source,
   char *name;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
-  if (body == NULL)
+  if (body != NULL)
+    error = refused_login_error (op, send_request_get_message (result), body, status, FALSE);
+  if (body == NULL || error != NULL)
     g_task_return_error (task, error);
+  else if (seraph_refused (send_request_get_message (result)))
+    g_task_return_error (task, server_auth_error (op, SOUP_STATUS_UNAUTHORIZED));
   else if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       name = read_display_name (body, op->host, &error);

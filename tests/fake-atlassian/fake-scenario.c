@@ -301,9 +301,17 @@ fake_fault_from_node (JsonNode    *node,
     fault->body = FAKE_BODY_CONTROL_TOKEN;
   else if (g_str_equal (body, "drip"))
     fault->body = FAKE_BODY_DRIP;
+  else if (g_str_equal (body, "anonymous"))
+    fault->body = FAKE_BODY_ANONYMOUS;
+  else if (g_str_equal (body, "seraph-failed"))
+    fault->body = FAKE_BODY_SERAPH_FAILED;
+  else if (g_str_equal (body, "seraph-captcha"))
+    fault->body = FAKE_BODY_SERAPH_CAPTCHA;
+  else if (g_str_equal (body, "basic-disabled"))
+    fault->body = FAKE_BODY_BASIC_DISABLED;
   else
     {
-      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url, control-token or drip, not \"%s\"", where, body);
+      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url, control-token, drip, anonymous, seraph-failed, seraph-captcha or basic-disabled, not \"%s\"", where, body);
       return NULL;
     }
 

@@ -35,6 +35,10 @@ typedef enum {
   FAKE_BODY_WRONG_CLOUD_URL,  /* a well-formed answer for another cloud site */
   FAKE_BODY_CONTROL_TOKEN,    /* token: an auth token with a control character */
   FAKE_BODY_DRIP,             /* 200, then one byte every half second for an hour */
+  FAKE_BODY_ANONYMOUS,        /* Confluence DC's current user without valid credentials */
+  FAKE_BODY_SERAPH_FAILED,    /* Jira: X-Seraph-LoginReason: AUTHENTICATED_FAILED */
+  FAKE_BODY_SERAPH_CAPTCHA,   /* Jira: AUTHENTICATION_DENIED, X-Authentication-Denied-Reason */
+  FAKE_BODY_BASIC_DISABLED,   /* 403: "Basic Authentication has been disabled on this instance." */
 } FakeBody;
 
 typedef struct {

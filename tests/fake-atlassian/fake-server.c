@@ -861,6 +861,36 @@ respond (FakeServer        *self,
           reply_take (msg, status, "application/json",
                       g_strdup ("{\"token\":\"abc\\u0007def\"}"));
           return;
+        case FAKE_BODY_ANONYMOUS:
+          /* What Confluence Data Center answers /rest/api/user/current
+           * when the credentials are wrong or were not passed through. */
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"type\":\"anonymous\",\"profilePicture\":{\"path\":"
+                                "\"/images/icons/profilepics/anonymous.svg\",\"width\":48,"
+                                "\"height\":48,\"isDefault\":true},\"displayName\":\"Anonymous\","
+                                "\"_links\":{\"self\":\"http://127.0.0.1\"}}"));
+          return;
+        case FAKE_BODY_SERAPH_FAILED:
+          /* Jira's Seraph: a failed login, answered as the anonymous user. */
+          soup_message_headers_append (soup_server_message_get_response_headers (msg),
+                                       "X-Seraph-LoginReason", "AUTHENTICATED_FAILED");
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"errorMessages\":[\"You are not authenticated. Authentication required to perform this operation.\"],\"errors\":{}}"));
+          return;
+        case FAKE_BODY_SERAPH_CAPTCHA:
+          soup_message_headers_append (soup_server_message_get_response_headers (msg),
+                                       "X-Seraph-LoginReason", "AUTHENTICATION_DENIED");
+          soup_message_headers_append (soup_server_message_get_response_headers (msg),
+                                       "X-Authentication-Denied-Reason",
+                                       "CAPTCHA_CHALLENGE; login-url=http://127.0.0.1/login.jsp");
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"errorMessages\":[\"CAPTCHA_CHALLENGE\"],\"errors\":{}}"));
+          return;
+        case FAKE_BODY_BASIC_DISABLED:
+          reply_take (msg, action->status != 0 ? action->status : SOUP_STATUS_FORBIDDEN,
+                      "application/json",
+                      g_strdup ("{\"message\":\"Basic Authentication has been disabled on this instance.\"}"));
+          return;
         case FAKE_BODY_NONE:
         case FAKE_BODY_MALFORMED:
         case FAKE_BODY_HUGE:

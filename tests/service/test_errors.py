@@ -196,6 +196,69 @@ class TestServerAuth(ErrorCase):
         self.client.renew(conn)
 
 
+class TestRefusedLogins(ErrorCase):
+    """Real servers say "not you" in ways that look like success or like
+    something else (issue: real Atlassian answers). Each is ServerAuthFailed
+    (CloudAuthFailed on the site) with a message that names the fix, at the
+    add check and at Check(), and the add stores nothing."""
+    wipe_between_tests = True
+    CASES = [
+        # body of the fault, what the message must say
+        ('anonymous', 'anonymous user'),
+        ('seraph-failed', 'did not accept'),
+        ('seraph-captcha', 'CAPTCHA'),
+        ('basic-disabled', 'Basic authentication turned off'),
+        ('login-html', 'login page'),
+    ]
+
+    def test_add_server(self):
+        for body, needle in self.CASES:
+            with self.subTest(body):
+                self.fake.clear_faults()
+                self.fake.add_fault({'endpoint': 'server-myself', 'body': body})
+                items = len(self.keyring.items())
+                err = self.add_fails(lambda: self.client.add_server(
+                    'confluence', self.fake.server_url('wiki'), 'basic', 'cadmin',
+                    self.sc.server_user('wiki')['password'], 0), 'ServerAuthFailed')
+                self.assertIn(needle, err.message)
+                self.assertEqual(len(self.keyring.items()), items)
+        self.fake.clear_faults()
+        err_pat = None
+        self.fake.add_fault({'endpoint': 'server-myself', 'body': 'basic-disabled'})
+        err_pat = self.add_fails(lambda: self.client.add_server(
+            'jira', self.fake.server_url('jira'), 'basic', 'admin',
+            self.sc.server_user('jira')['password'], 0), 'ServerAuthFailed')
+        self.assertIn('personal access token', err_pat.message)
+        self.fake.clear_faults()
+
+    def test_check(self):
+        srv = self.add_server('wiki', 'basic')
+        for body, needle in self.CASES:
+            with self.subTest(body):
+                self.fake.clear_faults()
+                self.fake.add_fault({'endpoint': 'server-myself', 'body': body})
+                with self.assertRaisesDBus('ServerAuthFailed') as cm:
+                    self.client.check(srv)
+                self.assertIn(needle, cm.exception.message)
+                p = self.client.props(srv)
+                self.assertEqual((p['Status'], p['AttentionNeeded']), ('invalid', True))
+        self.fake.clear_faults()
+        self.client.check(srv)
+        self.assertEqual(self.client.props(srv)['Status'], 'valid')
+
+    def test_cloud_site(self):
+        for body, needle in (('seraph-failed', 'did not accept'), ('seraph-captcha', 'CAPTCHA'),
+                             ('login-html', 'login page')):
+            with self.subTest(body):
+                self.fake.clear_faults()
+                self.fake.add_fault({'endpoint': 'cloud-myself', 'body': body})
+                u = self.sc.user('acme')
+                err = self.add_fails(lambda: self.client.add_cloud_account(
+                    u['email'], self.fake.site_url('acme'), u['api_token'], 0), 'CloudAuthFailed')
+                self.assertIn(needle, err.message)
+        self.fake.clear_faults()
+
+
 class TestRejectedAndUnsupported(ErrorCase):
 
     def test_save_refused(self):
