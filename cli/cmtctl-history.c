@@ -240,6 +240,26 @@ object_path_of (CmtctlClient *client,
   return g_strdup (g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
 }
 
+/* Connects, finds @name (NULL: everything) and asks; prints a failure and
+ * sets *exit_code when it returns NULL. */
+static GVariant *
+fetch_history (const char *name,
+               gint64      since,
+               guint       limit,
+               int        *exit_code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = cmtctl_client_new (&error);
+  g_autofree char *path = NULL;
+  GVariant *history = NULL;
+
+  if (client != NULL && (name == NULL || (path = object_path_of (client, name, &error)) != NULL))
+    history = get_history (client, path, since, limit, &error);
+  if (history == NULL)
+    *exit_code = cmtctl_fail (error);
+  return history;
+}
+
 int
 cmtctl_cmd_history (const CmtctlCommand *command,
                     int                  argc,
@@ -256,9 +276,7 @@ cmtctl_cmd_history (const CmtctlCommand *command,
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(CmtctlClient) client = NULL;
   g_autoptr(GVariant) history = NULL;
-  g_autofree char *path = NULL;
   gint64 since = 0;
   int exit_code;
 
@@ -269,14 +287,9 @@ cmtctl_cmd_history (const CmtctlCommand *command,
   if (limit < 0)
     return cmtctl_usage_error (command->name, "%s", _("The limit must be a positive number."));
 
-  client = cmtctl_client_new (&error);
-  if (client == NULL)
-    return cmtctl_fail (error);
-  if (argc > 1 && (path = object_path_of (client, argv[1], &error)) == NULL)
-    return cmtctl_fail (error);
-  history = get_history (client, path, since, (guint) limit, &error);
+  history = fetch_history (argc > 1 ? argv[1] : NULL, since, (guint) limit, &exit_code);
   if (history == NULL)
-    return cmtctl_fail (error);
+    return exit_code;
 
   if (json)
     {
@@ -302,7 +315,6 @@ cmtctl_cmd_export (const CmtctlCommand *command,
     { NULL }
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(CmtctlClient) client = NULL;
   g_autoptr(GVariant) history = NULL;
   g_autofree char *text = NULL;
   gint64 since = 0;
@@ -315,12 +327,9 @@ cmtctl_cmd_export (const CmtctlCommand *command,
   if (since_text != NULL && !cmtctl_parse_date (since_text, FALSE, &since, &error))
     return cmtctl_usage_error (command->name, "%s", error->message);
 
-  client = cmtctl_client_new (&error);
-  if (client == NULL)
-    return cmtctl_fail (error);
-  history = get_history (client, NULL, since, 0, &error);
+  history = fetch_history (NULL, since, 0, &exit_code);
   if (history == NULL)
-    return cmtctl_fail (error);
+    return exit_code;
   text = format != NULL && g_str_equal (format, "json") ? to_json (history) : to_csv (history);
   fputs (text, stdout);
   if (format != NULL && g_str_equal (format, "json"))

@@ -55,6 +55,23 @@ process_name (guint32 pid)
   return g_utf8_make_valid (contents, -1);
 }
 
+/* GetConnectionUnixProcessID of @invocation's sender (the caller is still
+ * connected: it waits for its answer). */
+static void
+ask_pid (GDBusMethodInvocation *invocation,
+         GAsyncReadyCallback    callback,
+         gpointer               user_data)
+{
+  const char *sender = g_dbus_method_invocation_get_sender (invocation);
+
+  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
+                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "GetConnectionUnixProcessID",
+                          g_variant_new ("(s)", sender != NULL ? sender : ""),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
+                          NULL, callback, user_data);
+}
+
 static const char *
 summary_text (CmtdChange      change,
               CmtdSubjectKind kind)
@@ -159,7 +176,6 @@ cmtd_announce_and_return (CmtdNotifier          *notifier,
                           const char            *subject)
 {
   Announcement *a = g_new0 (Announcement, 1);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
 
   a->notifier = notifier != NULL ? g_object_ref (notifier) : NULL;
   a->history = history != NULL ? g_object_ref (history) : NULL;
@@ -172,12 +188,7 @@ cmtd_announce_and_return (CmtdNotifier          *notifier,
   a->subject = g_strdup (subject);
 
   /* Not cancellable: the caller gets its answer whatever happens. */
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixProcessID",
-                          g_variant_new ("(s)", sender != NULL ? sender : ""),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          NULL, on_pid, a);
+  ask_pid (invocation, on_pid, a);
 }
 
 /* ---- the caller's name alone ---- */
@@ -203,15 +214,9 @@ cmtd_caller_name_async (GDBusMethodInvocation *invocation,
                         gpointer               user_data)
 {
   GTask *task = g_task_new (NULL, NULL, callback, user_data);
-  const char *sender = g_dbus_method_invocation_get_sender (invocation);
 
   g_task_set_source_tag (task, cmtd_caller_name_async);
-  g_dbus_connection_call (g_dbus_method_invocation_get_connection (invocation),
-                          "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "GetConnectionUnixProcessID",
-                          g_variant_new ("(s)", sender != NULL ? sender : ""),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                          NULL, on_caller_pid, task);
+  ask_pid (invocation, on_caller_pid, task);
 }
 
 char *
