@@ -26,6 +26,8 @@ struct _CmtdAtlassian
   guint        max_per_host;
   guint        in_flight;
   GHashTable  *per_host;        /* host → requests on the wire */
+  GHashTable  *not_before;      /* host → gint64 *: monotonic µs it asked us to wait until (Retry-After) */
+  guint        pump_timer;      /* pumps the queue when a wait is over */
   GQueue       waiting;      /* (element-type GTask) requests not yet on the wire, FIFO */
 };
 
@@ -197,17 +199,215 @@ unreadable_error (const char *host)
                       host);
 }
 
+/* Retry-After: delay seconds or an HTTP date; -1 when absent or unreadable.
+ * At most a day. */
+static gint64
+retry_after_seconds (SoupMessage *msg)
+{
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Retry-After");
+  guint64 seconds;
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) now = NULL;
+
+  if (value == NULL)
+    return -1;
+  while (g_ascii_isspace (*value))
+    value++;
+  if (g_ascii_isdigit (*value))
+    {
+      g_autofree char *digits = g_strchomp (g_strdup (value));
+
+      if (!g_ascii_string_to_unsigned (digits, 10, 0, G_MAXUINT64, &seconds, NULL))
+        return -1;
+      return (gint64) MIN (seconds, 86400);
+    }
+  when = soup_date_time_new_from_http_string (value);
+  if (when == NULL)
+    return -1;
+  now = g_date_time_new_now_utc ();
+  return CLAMP (g_date_time_difference (when, now) / G_USEC_PER_SEC, 0, 86400);
+}
+
+/* "14:05" in local time, @seconds from now. */
+static char *
+local_time_in (gint64 seconds)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, (gdouble) seconds);
+
+  return g_date_time_format (then, seconds >= 86400 - 60 ? "%x %H:%M" : "%H:%M");
+}
+
+static GError *
+rate_limited_error (const char *host,
+                    guint       status,
+                    gint64      seconds)
+{
+  g_autofree char *when = local_time_in (seconds);
+
+  return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
+                      /* Translators: %2$u is 429 or 503, %3$s a time of day such as 14:05 */
+                      _("%1$s asks cmatoken to wait (HTTP %2$u): it takes no more requests until %3$s. Try again then; automatic renewal waits until then by itself."),
+                      host, status, when);
+}
+
+/* What Atlassian itself said, for our message: the "message" of
+ * {"code": …, "message": …} or the first of {"errorMessages": […]},
+ * without control characters, at most 200 characters. NULL if none. */
+static char *
+atlassian_says (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+  JsonNode *root;
+  JsonObject *object;
+  JsonNode *member;
+  const char *text = NULL;
+  GString *out;
+  glong n = 0;
+
+  if (data == NULL || len == 0 || len > 64 * 1024 ||
+      !json_parser_load_from_data (parser, data, len, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  member = json_object_get_member (object, "message");
+  if (member != NULL && json_node_get_value_type (member) == G_TYPE_STRING)
+    text = json_node_get_string (member);
+  member = json_object_get_member (object, "errorMessages");
+  if (text == NULL && member != NULL && JSON_NODE_HOLDS_ARRAY (member) &&
+      json_array_get_length (json_node_get_array (member)) > 0)
+    {
+      JsonNode *first = json_array_get_element (json_node_get_array (member), 0);
+      if (json_node_get_value_type (first) == G_TYPE_STRING)
+        text = json_node_get_string (first);
+    }
+  if (text == NULL || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+  out = g_string_new (NULL);
+  for (const char *p = text; *p != '\0' && n < 200; p = g_utf8_next_char (p), n++)
+    {
+      gunichar c = g_utf8_get_char (p);
+      if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        g_string_append_c (out, ' ');
+      else
+        g_string_append_unichar (out, c);
+    }
+  if (*g_strstrip (out->str) == '\0')
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  if (n >= 200)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+/* Takes @error; adds what Atlassian said, if it said anything. */
+static GError *
+with_atlassian_message (GError *error,
+                        GBytes *body)
+{
+  g_autofree char *said = atlassian_says (body);
+  char *message;
+
+  if (said == NULL)
+    return error;
+  /* Translators: %1$s is our message, %2$s what Atlassian answered, in its words. */
+  message = g_strdup_printf (_("%1$s Atlassian said: “%2$s”"), error->message, said);
+  g_free (error->message);
+  error->message = message;
+  return error;
+}
+
+/* @text as valid UTF-8 without control characters, to show. */
+static char *
+printable (const char *text)
+{
+  char *out = g_utf8_make_valid (text, -1);
+
+  for (char *p = out; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return out;
+}
+
+/* A redirect is never followed (it could carry a credential away): say
+ * where it points and, when that is plainly the same place, to use it. */
+static GError *
+redirect_error (const char  *host,
+                const char  *base_url,
+                SoupMessage *msg)
+{
+  const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                       "Location");
+  GUri *asked = soup_message_get_uri (msg);
+  g_autoptr(GUri) target = NULL;
+  g_autofree char *shown = NULL;
+  guint status = soup_message_get_status (msg);
+
+  if (location != NULL)
+    target = g_uri_parse_relative (asked, location, G_URI_FLAGS_NONE, NULL);
+  if (target != NULL && g_uri_get_host (target) != NULL &&
+      (g_strcmp0 (g_uri_get_scheme (target), "https") == 0 ||
+       g_strcmp0 (g_uri_get_scheme (target), "http") == 0))
+    {
+      g_autoptr(GUri) clean = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (target), NULL,
+                                           g_uri_get_host (target), g_uri_get_port (target),
+                                           g_uri_get_path (target), NULL, NULL);
+      g_autofree char *text = g_uri_to_string (clean);
+      const char *new_host = g_uri_get_host (target);
+      const char *old_host = g_uri_get_host (asked);
+      gboolean upgraded = g_ascii_strcasecmp (new_host, old_host) == 0 &&
+                          g_str_equal (g_uri_get_scheme (target), "https") &&
+                          !g_str_equal (g_uri_get_scheme (asked), "https");
+      gboolean renamed = g_str_has_suffix (new_host, ".atlassian.net") &&
+                         g_str_has_suffix (old_host, ".atlassian.net") &&
+                         g_ascii_strcasecmp (new_host, old_host) != 0;
+
+      shown = printable (text);
+      if (upgraded || renamed)
+        {
+          g_autoptr(GUri) ours = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
+          g_autoptr(GUri) base = g_uri_build (G_URI_FLAGS_NONE, "https", NULL, new_host,
+                                              g_uri_get_port (target),
+                                              renamed || ours == NULL ? "" : g_uri_get_path (ours),
+                                              NULL, NULL);
+          g_autofree char *use = g_uri_to_string (base);
+
+          return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                              /* Translators: %2$u is an HTTP status, %3$s and %4$s addresses */
+                              _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere: use %4$s as the address instead."),
+                              host, status, shown, use);
+        }
+      return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                          _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere. Check that the address is the base address of the site or server, with no login page in between."),
+                          host, status, shown);
+    }
+  return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                      _("%1$s answered with a redirect (HTTP %2$u) instead of an answer. Check that the address is the base address of the site or server, with no login page in between."),
+                      host, status);
+}
+
 /* Errors every endpoint shares: rate limits, server errors, redirects and
  * anything else that is not a success. */
 static GError *
-generic_status_error (const char *host,
-                      guint       status)
+generic_status_error (const char  *host,
+                      const char  *base_url,
+                      SoupMessage *msg,
+                      GBytes      *body)
 {
+  guint status = soup_message_get_status (msg);
   const char *reason = soup_status_get_phrase (status);
+  gint64 retry_after = retry_after_seconds (msg);
 
   if (reason == NULL)
     reason = "";
 
+  if ((status == 429 || status == SOUP_STATUS_SERVICE_UNAVAILABLE) && retry_after >= 0)
+    return rate_limited_error (host, status, retry_after);
   if (status == 429)
     return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
                         _("%s is refusing requests for now because too many were sent (HTTP 429). Wait a few minutes, then try again."),
@@ -218,13 +418,12 @@ generic_status_error (const char *host,
                         _("%1$s answered with a server error (HTTP %2$u %3$s). Try again later; if the error stays, check that the server is healthy."),
                         host, status, reason);
   if (status >= 300 && status < 400)
-    return g_error_new (CMT_ERROR, CMT_ERROR_NETWORK,
-                        _("%1$s answered with a redirect (HTTP %2$u) instead of an answer. Check that the address is the base address of the site or server, with no login page in between."),
-                        host, status);
-  return g_error_new (CMT_ERROR, CMT_ERROR_FAILED,
-                      /* Translators: %2$u is an HTTP status code, %3$s its English name */
-                      _("%1$s answered with an unexpected status (HTTP %2$u %3$s). Check the address, then try again."),
-                      host, status, reason);
+    return redirect_error (host, base_url, msg);
+  return with_atlassian_message (g_error_new (CMT_ERROR, CMT_ERROR_FAILED,
+                                              /* Translators: %2$u is an HTTP status code, %3$s its English name */
+                                              _("%1$s answered with an unexpected status (HTTP %2$u %3$s). Check the address, then try again."),
+                                              host, status, reason),
+                                 body);
 }
 
 /* ---- the request queue -------------------------------------------------------- */
@@ -335,6 +534,21 @@ send_complete (GTask  *task,
       else
         g_hash_table_remove (self->per_host, data->host);
       data->on_the_wire = FALSE;
+    }
+
+  if (error == NULL && (status == 429 || status == SOUP_STATUS_SERVICE_UNAVAILABLE))
+    {
+      gint64 seconds = retry_after_seconds (data->msg);
+
+      if (seconds > 0)
+        {
+          gint64 *until = g_new (gint64, 1);
+
+          *until = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+          g_hash_table_insert (self->not_before, g_strdup (data->host), until);
+          g_message ("%s asks to wait %" G_GINT64_FORMAT " s (HTTP %u); requests to it wait", data->host,
+                     seconds, status);
+        }
     }
 
   if (data->deadline_hit && g_error_matches (error, CMT_ERROR, CMT_ERROR_CANCELLED))
@@ -502,24 +716,62 @@ put_on_the_wire (CmtdAtlassian *self,
 
 /* Starts waiting requests while there is room: at most max_parallel in all
  * and max_per_host to one host, so that slow hosts cannot hold every slot. */
+static gboolean
+on_pump_timer (gpointer user_data)
+{
+  CmtdAtlassian *self = user_data;
+
+  self->pump_timer = 0;
+  pump_queue (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Microseconds until @host takes requests again (Retry-After), or 0. */
+static gint64
+host_wait (CmtdAtlassian *self,
+           const char    *host,
+           gint64         now)
+{
+  gint64 *until = g_hash_table_lookup (self->not_before, host);
+
+  if (until == NULL)
+    return 0;
+  if (*until <= now)
+    {
+      g_hash_table_remove (self->not_before, host);
+      return 0;
+    }
+  return *until - now;
+}
+
+/* Starts waiting requests while there is room: at most max_parallel in all
+ * and max_per_host to one host, so that slow hosts cannot hold every slot;
+ * a host that asked to wait (Retry-After) gets nothing until then. */
 static void
 pump_queue (CmtdAtlassian *self)
 {
   GList *l = self->waiting.head;
+  gint64 now = g_get_monotonic_time ();
+  gint64 next_wait = 0;
 
   while (l != NULL && self->in_flight < self->max_parallel)
     {
       GList *next = l->next;
       GTask *task = l->data;
       SendData *data = g_task_get_task_data (task);
+      gint64 wait = host_wait (self, data->host, now);
 
-      if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, data->host)) < self->max_per_host)
+      if (wait > 0)
+        next_wait = next_wait == 0 ? wait : MIN (next_wait, wait);
+      else if (GPOINTER_TO_UINT (g_hash_table_lookup (self->per_host, data->host)) < self->max_per_host)
         {
           g_queue_delete_link (&self->waiting, l);
           put_on_the_wire (self, task);
         }
       l = next;
     }
+  if (next_wait > 0 && self->pump_timer == 0)
+    self->pump_timer = g_timeout_add ((guint) (next_wait / 1000) + 1, on_pump_timer, self);
 }
 
 /* Queues @msg (transfer full). Completes with the body of any HTTP answer,
@@ -555,6 +807,17 @@ send_request_async (CmtdAtlassian       *self,
       send_complete (task, transport_error (host, self->timeout, error));
       return;
     }
+
+  {
+    gint64 wait = host_wait (self, host, g_get_monotonic_time ());
+
+    if (wait > (gint64) self->timeout * G_USEC_PER_SEC)
+      {
+        g_task_return_error (task, rate_limited_error (host, 429, wait / G_USEC_PER_SEC + 1));
+        g_object_unref (task);
+        return;
+      }
+  }
 
   g_queue_push_tail (&self->waiting, task);
   data->link = self->waiting.tail;
@@ -685,6 +948,8 @@ typedef struct
   char *authorization;  /* header value: a secret, wiped */
   char *cloud_url;
   char *display_name;
+  char *cloud_id;       /* check_cloud_account: the site's, for the gateway */
+  gboolean scoped;      /* check_cloud_account: accepted through the gateway only */
 } OpData;
 
 static void
@@ -698,6 +963,7 @@ op_data_free (OpData *op)
   g_free (op->username);
   g_free (op->cloud_url);
   g_free (op->display_name);
+  g_free (op->cloud_id);
   g_free (op);
 }
 
@@ -857,6 +1123,104 @@ seraph_refused (SoupMessage *msg)
                             strstr (reason, "AUTHENTICATION_DENIED") != NULL);
 }
 
+static void on_cloud_myself (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static GError *
+cloud_token_refused (OpData *op)
+{
+  return g_error_new (CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                      _("The Atlassian cloud site %1$s did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
+                      op->host, op->username);
+}
+
+/* The token was valid at the gateway: a scoped API token. */
+static void
+on_gateway_myself (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  OpData *op = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  GError *error = NULL;
+  guint status = 0;
+  char *name;
+
+  body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
+  if (body == NULL)
+    g_task_return_error (task, error);
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      name = read_display_name (body, op->host, &error);
+      if (name == NULL)
+        g_task_return_error (task, error);
+      else
+        {
+          g_debug ("%s: the API token is valid through the gateway only (a scoped token)", op->host);
+          op->scoped = TRUE;
+          g_task_return_pointer (task, name, g_free);
+        }
+    }
+  else
+    g_task_return_error (task, cloud_token_refused (op));
+  g_object_unref (task);
+}
+
+/* The site refused the token: maybe a scoped one, which works only through
+ * Atlassian's gateway. Ask the site for its cloudId, then the gateway. */
+static void
+on_tenant_info (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  CmtdAtlassian *self = CMTD_ATLASSIAN (source);
+  OpData *op = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *api_host = NULL;
+  GError *error = NULL;
+  const char *cloud_id;
+  guint status = 0;
+  SoupMessage *msg;
+
+  body = send_request_finish (self, result, &status, &error);
+  if (body != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
+    object = parse_object (body, op->host, NULL);
+  cloud_id = object != NULL ? get_string_member (object, "cloudId") : NULL;
+  g_clear_error (&error);
+  /* A cloudId goes into a URL path: letters, digits and dashes only. */
+  if (cloud_id == NULL || *cloud_id == '\0' || strlen (cloud_id) > 64 ||
+      strspn (cloud_id, "0123456789abcdefABCDEF-") != strlen (cloud_id))
+    {
+      g_task_return_error (task, cloud_token_refused (op));
+      g_object_unref (task);
+      return;
+    }
+  op->cloud_id = g_strdup (cloud_id);
+  url = g_str_equal (op->product, "confluence")
+        ? g_strdup_printf ("%s/ex/confluence/%s/wiki/rest/api/user/current", self->api_base_url, cloud_id)
+        : g_strdup_printf ("%s/ex/jira/%s/rest/api/3/myself", self->api_base_url, cloud_id);
+  msg = new_message ("GET", url, op->authorization, NULL);
+  if (msg == NULL)
+    {
+      g_task_return_error (task, cloud_token_refused (op));
+      g_object_unref (task);
+      return;
+    }
+  api_host = cmt_url_display (self->api_base_url);
+  send_request_async (self, msg, api_host, g_task_get_cancellable (task), on_gateway_myself, task);
+}
+
+gboolean
+cmtd_atlassian_check_was_scoped (GAsyncResult *result)
+{
+  OpData *op = g_task_get_task_data (G_TASK (result));
+
+  return op != NULL && op->scoped;
+}
+
 static void
 on_cloud_myself (GObject      *source,
                  GAsyncResult *result,
@@ -898,17 +1262,21 @@ on_cloud_myself (GObject      *source,
       else
         g_task_return_pointer (task, name, g_free);
     }
+  else if (status == SOUP_STATUS_UNAUTHORIZED && !seraph_refused (send_request_get_message (result)))
+    {
+      /* Maybe a scoped token: they work only through the gateway. */
+      op_send (task, "GET", "/_edge/tenant_info", NULL, on_tenant_info);
+      return;
+    }
   else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN ||
            seraph_refused (send_request_get_message (result)))
-    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
-                             _("The Atlassian cloud site %1$s did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
-                             op->host, op->username);
+    g_task_return_error (task, cloud_token_refused (op));
   else if (status == SOUP_STATUS_NOT_FOUND)
     g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
                              _("%s does not answer like an Atlassian cloud site. Check the address; it looks like https://your-site.atlassian.net."),
                              op->host);
   else
-    g_task_return_error (task, generic_status_error (op->host, status));
+    g_task_return_error (task, generic_status_error (op->host, op->base_url, send_request_get_message (result), body));
   g_object_unref (task);
 }
 
@@ -1014,7 +1382,7 @@ on_server_myself (GObject      *source,
                              _("%s does not answer like a Jira server. Check that the address is the server's base URL (Jira shows it under General configuration) and that the product is right."),
                              op->host);
   else
-    g_task_return_error (task, generic_status_error (op->host, status));
+    g_task_return_error (task, generic_status_error (op->host, op->base_url, send_request_get_message (result), body));
   g_object_unref (task);
 }
 
@@ -1158,19 +1526,22 @@ on_token_created (GObject      *source,
       explicit_bzero ((gpointer) g_bytes_get_data (body, NULL), g_bytes_get_size (body));
     }
   else if (status == SOUP_STATUS_UNAUTHORIZED)
-    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
-                             _("Atlassian (%1$s) did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
-                             op->host, op->username);
+    g_task_return_error (task, with_atlassian_message (
+      g_error_new (CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                   _("Atlassian (%1$s) did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
+                   op->host, op->username), body));
   else if (status == SOUP_STATUS_FORBIDDEN)
-    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
-                             _("Atlassian refused to connect a server to the cloud site %1$s for %2$s: only a site or organization admin of that site may do this. Use the email address and API token of an admin."),
-                             op->cloud_url, op->username);
+    g_task_return_error (task, with_atlassian_message (
+      g_error_new (CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED,
+                   _("Atlassian refused to connect a server to the cloud site %1$s for %2$s: only a site or organization admin of that site may do this. Use the email address and API token of an admin."),
+                   op->cloud_url, op->username), body));
   else if (status == SOUP_STATUS_BAD_REQUEST)
-    g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
-                             _("Atlassian (%1$s) did not accept the cloud site address %2$s. Check that it is the address of your cloud site, like https://your-site.atlassian.net."),
-                             op->host, op->cloud_url);
+    g_task_return_error (task, with_atlassian_message (
+      g_error_new (CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                   _("Atlassian (%1$s) did not accept the cloud site address %2$s. Check that it is the address of your cloud site, like https://your-site.atlassian.net."),
+                   op->host, op->cloud_url), body));
   else
-    g_task_return_error (task, generic_status_error (op->host, status));
+    g_task_return_error (task, generic_status_error (op->host, op->base_url, send_request_get_message (result), body));
   g_object_unref (task);
 }
 
@@ -1285,7 +1656,10 @@ on_token_saved (GObject      *source,
     }
   else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
     g_task_return_error (task, server_auth_error (op, status));
-  else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+  else if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR && body != NULL &&
+           g_strstr_len (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+                         "Exception in saving token") != NULL)
+    /* The assistant's own answer; any other 500 is transient (below). */
     g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_TOKEN_REJECTED,
                              _("The Cloud Migration Assistant on %1$s did not accept the auth token for %2$s (“Exception in saving token”). The token may have expired on the way, or it was made for another cloud site. Try again; if it fails again, renew the connection by hand in the assistant."),
                              op->host, op->cloud_url);
@@ -1299,7 +1673,7 @@ on_token_saved (GObject      *source,
                              _("The Cloud Migration Assistant on %1$s did not accept the request for the cloud site %2$s. Check the cloud site address, then try again."),
                              op->host, op->cloud_url);
   else
-    g_task_return_error (task, generic_status_error (op->host, status));
+    g_task_return_error (task, generic_status_error (op->host, op->base_url, send_request_get_message (result), body));
   g_object_unref (task);
 }
 
@@ -1370,6 +1744,8 @@ cmtd_atlassian_finalize (GObject *object)
   g_assert (g_queue_is_empty (&self->waiting));
   g_clear_object (&self->session);
   g_clear_pointer (&self->per_host, g_hash_table_unref);
+  g_clear_pointer (&self->not_before, g_hash_table_unref);
+  g_clear_handle_id (&self->pump_timer, g_source_remove);
   g_free (self->api_base_url);
 
   G_OBJECT_CLASS (cmtd_atlassian_parent_class)->finalize (object);
@@ -1388,6 +1764,7 @@ cmtd_atlassian_init (CmtdAtlassian *self)
 {
   g_queue_init (&self->waiting);
   self->per_host = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->not_before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 static gboolean
@@ -1397,6 +1774,20 @@ api_base_is_loopback (const char *url)
 
   return uri != NULL && cmt_url_host_is_loopback (g_uri_get_host (uri)) &&
          strchr (url, '%') == NULL && strchr (url, '@') == NULL;
+}
+
+gint64
+cmtd_atlassian_get_retry_after (CmtdAtlassian *self,
+                                const char    *url)
+{
+  g_autofree char *normalized = cmt_url_normalize (url != NULL ? url : self->api_base_url, NULL);
+  g_autofree char *host = normalized != NULL ? cmt_url_display (normalized) : NULL;
+  gint64 wait;
+
+  if (host == NULL)
+    return 0;
+  wait = host_wait (self, host, g_get_monotonic_time ());
+  return wait > 0 ? wait / G_USEC_PER_SEC + 1 : 0;
 }
 
 CmtdAtlassian *

@@ -88,4 +88,13 @@ gboolean  cmtd_atlassian_save_token_finish              (CmtdAtlassian       *se
 /* Overwrites a secret string with zeros, then frees it. NULL is fine. */
 void      cmtd_atlassian_secret_free                    (char                *secret);
 
+/* Seconds until the host of @url (NULL: the Migration API) takes requests
+ * again, after it answered 429 or 503 with Retry-After; 0 if it does now. */
+gint64 cmtd_atlassian_get_retry_after (CmtdAtlassian *self,
+                                       const char    *url);
+
+/* After cmtd_atlassian_check_cloud_account_finish() succeeded: whether
+ * the token was valid only through Atlassian's gateway (a scoped API token). */
+gboolean cmtd_atlassian_check_was_scoped (GAsyncResult *result);
+
 G_END_DECLS

@@ -48,6 +48,19 @@ cmtd_cloud_account_dup_secret_label (CmtdCloudAccount *self)
                           cmt_cloud_account_get_site_url (self->iface));
 }
 
+void
+cmtd_cloud_account_set_token_scoped (CmtdCloudAccount *self,
+                                     gboolean          scoped)
+{
+  cmt_cloud_account_set_token_scoped (self->iface, scoped);
+}
+
+gboolean
+cmtd_cloud_account_get_token_scoped (CmtdCloudAccount *self)
+{
+  return cmt_cloud_account_get_token_scoped (self->iface);
+}
+
 GStrv
 cmtd_cloud_account_dup_secret_description (CmtdCloudAccount *self)
 {
@@ -146,6 +159,7 @@ cmtd_cloud_account_save (CmtdCloudAccount *self)
   g_key_file_set_string (kf, group, "display_name", cmt_cloud_account_get_display_name (self->iface));
   g_key_file_set_int64 (kf, group, "token_expires_at", cmt_cloud_account_get_token_expires_at (self->iface));
   g_key_file_set_string (kf, group, "secret_slot", self->slot);
+  g_key_file_set_boolean (kf, group, "token_scoped", cmt_cloud_account_get_token_scoped (self->iface));
   g_key_file_set_string (kf, group, "check", cmtd_check_state_to_string (self->check_state));
   g_key_file_set_int64 (kf, group, "last_checked_at", cmt_cloud_account_get_last_checked_at (self->iface));
   g_key_file_set_string (kf, group, "last_error", cmt_cloud_account_get_last_error (self->iface));
@@ -168,6 +182,7 @@ typedef struct {
   char                  *api_token;   /* wiped */
   gint64                 token_expires_at;
   char                  *display_name;
+  gboolean               scoped;
   char                  *new_slot;
   char                  *old_slot;
   GError                *error;
@@ -303,6 +318,7 @@ replace_stored (GObject      *source,
   cmtd_store_retire_slot (cmtd_daemon_get_store (self->daemon), self->id, op->old_slot);
   cmt_cloud_account_set_token_expires_at (self->iface, op->token_expires_at);
   cmtd_cloud_account_apply_check (self, op->display_name, NULL);
+  cmtd_cloud_account_set_token_scoped (self, op->scoped);
   cmtd_cloud_account_save (self);
   cmtd_daemon_save_async (self->daemon, replace_saved, g_steal_pointer (&op));
 }
@@ -363,6 +379,7 @@ replace_checked (GObject      *source,
       op_return_error (g_steal_pointer (&op), g_steal_pointer (&error));
       return;
     }
+  op->scoped = cmtd_atlassian_check_was_scoped (result);
 
   op->new_slot = cmtd_new_slot ();
   cmtd_daemon_protect_slot (self->daemon, op->new_slot);
@@ -585,6 +602,8 @@ check_checked (GObject      *source,
       return;
     }
   cmtd_cloud_account_apply_check (self, display_name, error);
+  if (error == NULL)
+    cmtd_cloud_account_set_token_scoped (self, cmtd_atlassian_check_was_scoped (result));
   cmtd_cloud_account_save (self);
   if (error != NULL)
     g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
@@ -764,6 +783,7 @@ cmtd_cloud_account_new_from_key_file (CmtdDaemon  *daemon,
   cmt_cloud_account_set_display_name (self->iface, display_name != NULL ? display_name : "");
   cmt_cloud_account_set_last_error (self->iface, last_error != NULL ? last_error : "");
   cmt_cloud_account_set_last_checked_at (self->iface, MAX (checked_at, 0));
+  cmt_cloud_account_set_token_scoped (self->iface, g_key_file_get_boolean (kf, group, "token_scoped", NULL));
   cmtd_cloud_account_refresh (self);
   return self;
 }

@@ -38,6 +38,10 @@ gboolean            cmtd_cloud_account_is_removed       (CmtdCloudAccount  *self
 char               *cmtd_cloud_account_dup_secret_label (CmtdCloudAccount *self);
 /* The keyring item's describing attributes, as key, value, …, NULL. */
 GStrv               cmtd_cloud_account_dup_secret_description (CmtdCloudAccount *self);
+/* TokenScoped: the token passed its last check only through Atlassian's gateway. */
+void                cmtd_cloud_account_set_token_scoped (CmtdCloudAccount *self,
+                                                         gboolean          scoped);
+gboolean            cmtd_cloud_account_get_token_scoped (CmtdCloudAccount *self);
 /* Records (in memory; call _save) the outcome of a check of the stored token (display_name on success). */
 void                cmtd_cloud_account_apply_check      (CmtdCloudAccount  *self,
                                                          const char        *display_name,

@@ -452,9 +452,20 @@ renew_finish (CmtdConnection *self,
         {
           gint64 delay;
 
+          gint64 asked;
+
           if (cmtd_error_is_keyring (owned_error))
             self->auto_keyring_wait = TRUE;
           delay = auto_backoff (self);
+          /* A host that said when to come back (Retry-After) is not asked sooner. */
+          asked = MAX (cmtd_atlassian_get_retry_after (cmtd_daemon_get_atlassian (self->daemon), NULL),
+                       cmtd_atlassian_get_retry_after (cmtd_daemon_get_atlassian (self->daemon),
+                                                       cmtd_server_get_base_url (self->server)));
+          if (asked > delay)
+            {
+              delay = asked;
+              self->auto_retry_at = cmtd_daemon_now (self->daemon) + delay;
+            }
           g_message ("Connection %s: renewal failed (%s); automatic renewal tries again in %"
                      G_GINT64_FORMAT " s%s", self->id, cmt_error_code_to_name (owned_error->code),
                      delay, self->auto_keyring_wait ? " or when the keyring opens" : "");
@@ -571,6 +582,14 @@ renew_got_auth_token (GObject      *source,
   auth_token = cmtd_atlassian_create_auth_token_finish (CMTD_ATLASSIAN (source), result, &error);
   if (auth_token == NULL)
     {
+      if (g_error_matches (error, CMT_ERROR, CMT_ERROR_CLOUD_AUTH_FAILED) &&
+          cmtd_cloud_account_get_token_scoped (self->renew_account))
+        {
+          char *message = g_strdup_printf ("%s %s", error->message,
+                                           _("This is a scoped API token (the site accepts it only through Atlassian's gateway); the Migration API may need a classic API token, created without scopes at https://id.atlassian.com/manage-profile/security/api-tokens. Replace the token with a classic one."));
+          g_free (error->message);
+          error->message = message;
+        }
       renew_finish (self, g_steal_pointer (&error));
       return;
     }

@@ -55,6 +55,7 @@ typedef struct {
   char                  *secret;        /* wiped */
   char                  *display_name;
   gboolean               checked;
+  gboolean               scoped;       /* the API token passed only through the gateway */
   char                  *slot;
   CmtdCloudAccount      *account;
   CmtdServer            *server;
@@ -191,6 +192,7 @@ add_account_store (AddOp      *op,
   op->account = cmtd_cloud_account_new (daemon, id, email, site_url, expires_at, op->slot);
   if (op->checked)
     cmtd_cloud_account_apply_check (op->account, op->display_name, NULL);
+  cmtd_cloud_account_set_token_scoped (op->account, op->scoped);
   label = cmtd_cloud_account_dup_secret_label (op->account);
   describe = cmtd_cloud_account_dup_secret_description (op->account);
   cmtd_secrets_store_async (CMTD_SECRET_CLOUD_ACCOUNT, id, op->slot, label,
@@ -220,6 +222,7 @@ add_account_checked (GObject      *source,
   else
     {
       op->checked = TRUE;
+      op->scoped = cmtd_atlassian_check_was_scoped (result);
       add_account_store (op, check->email, check->site_url, check->expires_at);
     }
   g_free (check->email);

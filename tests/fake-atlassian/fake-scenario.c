@@ -190,7 +190,7 @@ fake_cloud_user_from_node (JsonNode    *node,
                            const char  *where,
                            GError     **error)
 {
-  static const char * const allowed[] = { "email", "api_token", "display_name", "site_admin", NULL };
+  static const char * const allowed[] = { "email", "api_token", "display_name", "site_admin", "scoped", NULL };
   g_autoptr(FakeCloudUser) user = g_new0 (FakeCloudUser, 1);
   JsonObject *object;
 
@@ -199,7 +199,8 @@ fake_cloud_user_from_node (JsonNode    *node,
       !get_string (object, "email", where, TRUE, &user->email, error) ||
       !get_string (object, "api_token", where, TRUE, &user->api_token, error) ||
       !get_string (object, "display_name", where, FALSE, &user->display_name, error) ||
-      !get_bool (object, "site_admin", where, &user->site_admin, error))
+      !get_bool (object, "site_admin", where, &user->site_admin, error) ||
+      !get_bool (object, "scoped", where, &user->scoped, error))
     return NULL;
   if (user->display_name == NULL)
     user->display_name = g_strdup (user->email);
@@ -250,7 +251,10 @@ fake_fault_from_node (JsonNode    *node,
                       const char  *where,
                       GError     **error)
 {
-  static const char * const allowed[] = { "endpoint", "target", "status", "delay_ms", "body", "drop", "count", NULL };
+  static const char * const allowed[] = { "endpoint", "target", "status", "delay_ms", "body", "drop", "count",
+                                          "location", "retry_after", NULL };
+  g_autofree char *location = NULL;
+  g_autofree char *retry_after = NULL;
   g_autoptr(FakeFault) fault = g_new0 (FakeFault, 1);
   g_autofree char *endpoint = NULL;
   g_autofree char *body = NULL;
@@ -267,8 +271,20 @@ fake_fault_from_node (JsonNode    *node,
       !get_int (object, "delay_ms", where, 0, 3600 * 1000, &delay_ms, error) ||
       !get_string (object, "body", where, FALSE, &body, error) ||
       !get_bool (object, "drop", where, &fault->drop, error) ||
-      !get_int (object, "count", where, 1, G_MAXINT64, &fault->count, error))
+      !get_int (object, "count", where, 1, G_MAXINT64, &fault->count, error) ||
+      !get_string (object, "location", where, FALSE, &location, error) ||
+      !get_string (object, "retry_after", where, FALSE, &retry_after, error))
     return NULL;
+  if ((location != NULL && strlen (location) >= sizeof fault->location) ||
+      (retry_after != NULL && strlen (retry_after) >= sizeof fault->retry_after))
+    {
+      invalid (error, "%s: \"location\" or \"retry_after\" is too long", where);
+      return NULL;
+    }
+  if (location != NULL)
+    g_strlcpy (fault->location, location, sizeof fault->location);
+  if (retry_after != NULL)
+    g_strlcpy (fault->retry_after, retry_after, sizeof fault->retry_after);
 
   for (i = 0; i <= FAKE_ENDPOINT_ANY; i++)
     if (g_str_equal (endpoint, endpoint_names[i]))
@@ -309,9 +325,13 @@ fake_fault_from_node (JsonNode    *node,
     fault->body = FAKE_BODY_SERAPH_CAPTCHA;
   else if (g_str_equal (body, "basic-disabled"))
     fault->body = FAKE_BODY_BASIC_DISABLED;
+  else if (g_str_equal (body, "tomcat-500"))
+    fault->body = FAKE_BODY_TOMCAT_500;
+  else if (g_str_equal (body, "error-messages"))
+    fault->body = FAKE_BODY_ERROR_MESSAGES;
   else
     {
-      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url, control-token, drip, anonymous, seraph-failed, seraph-captcha or basic-disabled, not \"%s\"", where, body);
+      invalid (error, "%s: \"body\" must be malformed, huge, empty-object, not-logged-in, login-html, wrong-cloud-url, control-token, drip, anonymous, seraph-failed, seraph-captcha, basic-disabled, tomcat-500 or error-messages, not \"%s\"", where, body);
       return NULL;
     }
 

@@ -39,6 +39,8 @@ typedef enum {
   FAKE_BODY_SERAPH_FAILED,    /* Jira: X-Seraph-LoginReason: AUTHENTICATED_FAILED */
   FAKE_BODY_SERAPH_CAPTCHA,   /* Jira: AUTHENTICATION_DENIED, X-Authentication-Denied-Reason */
   FAKE_BODY_BASIC_DISABLED,   /* 403: "Basic Authentication has been disabled on this instance." */
+  FAKE_BODY_TOMCAT_500,       /* 500: Tomcat's HTML error page, not the assistant's answer */
+  FAKE_BODY_ERROR_MESSAGES,   /* {"errorMessages": ["…"]} with the fault's status */
 } FakeBody;
 
 typedef struct {
@@ -46,6 +48,7 @@ typedef struct {
   char     *api_token;
   char     *display_name;
   gboolean  site_admin;
+  gboolean  scoped;          /* a scoped API token: refused by the site, valid at the gateway */
 } FakeCloudUser;
 
 typedef struct {
@@ -76,6 +79,10 @@ typedef struct {
   FakeBody      body;
   gboolean      drop;
   gint64        count;          /* -1 = forever */
+  /* Headers of the answer; fixed buffers, so that a copy of the action
+   * owns them ("" = none). */
+  char          location[512];    /* Location (with a 3xx status) */
+  char          retry_after[64];  /* Retry-After (with 429 or 503) */
 } FakeFault;
 
 typedef struct {

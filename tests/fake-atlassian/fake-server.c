@@ -58,6 +58,7 @@ struct _FakeServer
   GHashTable   *tokens;         /* token → AuthToken */
   GHashTable   *server_states;  /* server name → ServerState */
   guint         requests[FAKE_N_ENDPOINTS];
+  guint         gateway_requests;   /* api.atlassian.com/ex/{product}/{cloudId}/… */
   guint         tokens_issued;
   GList        *pending;        /* Pending */
   gint64        last_purge_us;
@@ -449,6 +450,13 @@ handle_token (FakeServer        *self,
       reply_cloud_error (msg, SOUP_STATUS_UNAUTHORIZED, "Unauthorized");
       return;
     }
+  /* Whether the Migration API takes scoped tokens is not documented: the
+   * fake assumes the worse. */
+  if (user->scoped)
+    {
+      reply_cloud_error (msg, SOUP_STATUS_UNAUTHORIZED, "Unauthorized; scope does not match");
+      return;
+    }
   if (!user->site_admin)
     {
       reply_cloud_error (msg, SOUP_STATUS_FORBIDDEN, "The user is not an admin of this site");
@@ -479,6 +487,81 @@ handle_token (FakeServer        *self,
   reply_builder (msg, SOUP_STATUS_OK, builder);
 }
 
+/* A site's cloudId: a UUID of its name. */
+static char *
+cloud_id (const FakeSite *site)
+{
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, site->name, -1);
+
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", sum, sum + 8, sum + 12, sum + 16, sum + 20);
+}
+
+static FakeSite *
+site_for_cloud_id (FakeServer *self,
+                   const char *id)
+{
+  for (guint i = 0; i < self->scenario->sites->len; i++)
+    {
+      FakeSite *site = self->scenario->sites->pdata[i];
+      g_autofree char *its = cloud_id (site);
+
+      if (g_str_equal (its, id))
+        return site;
+    }
+  return NULL;
+}
+
+static void handle_cloud_myself (FakeServer *self, SoupServerMessage *msg, FakeSite *site,
+                                 gboolean wiki, gboolean gateway);
+
+/* GET {site}/_edge/tenant_info (no credential needed) and the gateway's
+ * /api/ex/jira/{cloudId}/rest/api/3/myself and
+ * /api/ex/confluence/{cloudId}/wiki/rest/api/user/current (/api: the API root). */
+static gboolean
+handle_gateway (FakeServer        *self,
+                SoupServerMessage *msg,
+                const char        *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", 0);
+  guint n = g_strv_length (parts);
+
+  /* "", "site", NAME, "_edge", "tenant_info" */
+  if (n == 5 && g_str_equal (parts[1], "site") && g_str_equal (parts[3], "_edge") &&
+      g_str_equal (parts[4], "tenant_info"))
+    {
+      FakeSite *site = fake_scenario_find_site (self->scenario, parts[2]);
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autofree char *id = NULL;
+
+      if (site == NULL)
+        return FALSE;
+      id = cloud_id (site);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "cloudId");
+      json_builder_add_string_value (builder, id);
+      json_builder_end_object (builder);
+      reply_builder (msg, SOUP_STATUS_OK, builder);
+      return TRUE;
+    }
+  /* Under the API root (/api, as api.atlassian.com):
+   * "", "api", "ex", "jira", ID, "rest", "api", "3", "myself" or
+   * "", "api", "ex", "confluence", ID, "wiki", "rest", "api", "user", "current" */
+  if (n >= 5 && g_str_equal (parts[1], "api") && g_str_equal (parts[2], "ex"))
+    {
+      FakeSite *site = site_for_cloud_id (self, parts[4]);
+      g_autofree char *rest = n > 5 ? g_strjoinv ("/", parts + 5) : g_strdup ("");
+      gboolean wiki = g_str_equal (parts[3], "confluence") && g_str_equal (rest, "wiki/rest/api/user/current");
+
+      if (site == NULL ||
+          !(wiki || (g_str_equal (parts[3], "jira") && g_str_equal (rest, "rest/api/3/myself"))))
+        return FALSE;
+      self->gateway_requests++;
+      handle_cloud_myself (self, msg, site, wiki, TRUE);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static char *
 account_id (const char *email)
 {
@@ -492,7 +575,8 @@ static void
 handle_cloud_myself (FakeServer        *self,
                      SoupServerMessage *msg,
                      FakeSite          *site,
-                     gboolean           wiki)
+                     gboolean           wiki,
+                     gboolean           gateway)
 {
   g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *id = NULL;
@@ -505,7 +589,7 @@ handle_cloud_myself (FakeServer        *self,
       reply_cloud_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");
       return;
     }
-  if ((user = cloud_auth (msg, site)) == NULL)
+  if ((user = cloud_auth (msg, site)) == NULL || (user->scoped && !gateway))
     {
       reply_cloud_error (msg, SOUP_STATUS_UNAUTHORIZED, "Client must be authenticated to access this resource.");
       return;
@@ -816,6 +900,12 @@ respond (FakeServer        *self,
       drop_connection (msg);
       return;
     }
+  if (action != NULL && action->location[0] != '\0')
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Location", action->location);
+  if (action != NULL && action->retry_after[0] != '\0')
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Retry-After", action->retry_after);
   if (action != NULL && action->body == FAKE_BODY_DRIP)
     {
       reply_drip (msg);
@@ -891,6 +981,17 @@ respond (FakeServer        *self,
                       "application/json",
                       g_strdup ("{\"message\":\"Basic Authentication has been disabled on this instance.\"}"));
           return;
+        case FAKE_BODY_TOMCAT_500:
+          reply_take (msg, action->status != 0 ? action->status : SOUP_STATUS_INTERNAL_SERVER_ERROR,
+                      "text/html;charset=utf-8",
+                      g_strdup ("<!doctype html><html lang=\"en\"><head><title>HTTP Status 500 – Internal Server Error</title></head>"
+                                "<body><h1>HTTP Status 500 – Internal Server Error</h1><hr class=\"line\" />"
+                                "<p><b>Type</b> Exception Report</p><h3>Apache Tomcat/9.0.75</h3></body></html>"));
+          return;
+        case FAKE_BODY_ERROR_MESSAGES:
+          reply_take (msg, status, "application/json",
+                      g_strdup ("{\"errorMessages\":[\"The cloud site is being\\u0007 migrated \\u2014 try again in a while\"],\"errors\":{}}"));
+          return;
         case FAKE_BODY_NONE:
         case FAKE_BODY_MALFORMED:
         case FAKE_BODY_HUGE:
@@ -898,6 +999,13 @@ respond (FakeServer        *self,
         default:
           break;
         }
+    }
+  if (action != NULL && action->status == SOUP_STATUS_INTERNAL_SERVER_ERROR &&
+      route->endpoint == FAKE_ENDPOINT_SAVE)
+    {
+      /* What the assistant answers when it does not take the token. */
+      reply_take (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "text/plain", g_strdup (SAVE_FAILED));
+      return;
     }
   if (action != NULL && action->status != 0)
     {
@@ -911,7 +1019,7 @@ respond (FakeServer        *self,
       handle_token (self, msg);
       break;
     case FAKE_ENDPOINT_CLOUD_MYSELF:
-      handle_cloud_myself (self, msg, route->site, route->wiki);
+      handle_cloud_myself (self, msg, route->site, route->wiki, FALSE);
       break;
     case FAKE_ENDPOINT_SERVER_MYSELF:
       handle_server_myself (self, msg, route->server);
@@ -1044,6 +1152,8 @@ handle_state (FakeServer        *self,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "tokens_issued");
   json_builder_add_int_value (builder, self->tokens_issued);
+  json_builder_set_member_name (builder, "gateway_requests");
+  json_builder_add_int_value (builder, self->gateway_requests);
   json_builder_end_object (builder);
   reply_builder (msg, SOUP_STATUS_OK, builder);
 }
@@ -1174,6 +1284,7 @@ reset (FakeServer *self)
     }
   memset (self->requests, 0, sizeof self->requests);
   self->tokens_issued = 0;
+  self->gateway_requests = 0;
   g_ptr_array_set_size (self->scenario->faults, 0);
 }
 
@@ -1277,6 +1388,8 @@ handle_request (SoupServer        *soup,
       handle_control (self, msg, path + strlen ("/_fake/"));
       goto out;
     }
+  if (handle_gateway (self, msg, path))
+    goto out;
   if (!parse_route (self, path, &route))
     {
       reply_cloud_error (msg, SOUP_STATUS_NOT_FOUND, "Not found");

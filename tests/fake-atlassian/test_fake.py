@@ -42,7 +42,7 @@ SCENARIO = {
     ],
 }
 
-SECRETS = ['ATATT-admin', 'ATATT-dev', 'ATATT-boss', 'ATATT-w', 'jira-pat-1', 'wiki-pat-1', 'old-pat']
+SECRETS = ['ATSTT-robot', 'ATSTT-w', 'ATATT-admin', 'ATATT-dev', 'ATATT-boss', 'ATATT-w', 'jira-pat-1', 'wiki-pat-1', 'old-pat']
 
 SAVE_PATH = '/rest/migration/latest/cloud/save/token'
 TOKEN_PATH = '/api/migrations/public/v1/token'
@@ -259,6 +259,68 @@ class TestMyself(FakeTestCase):
         r = self.fake.request('GET', '/server/jira/rest/api/2/myself', headers={'Authorization': basic('admin', 'pw')})
         self.assertEqual(r.json(), {'name': 'admin', 'displayName': 'Jira Admin'})
         self.assertEqual(self.fake.state()['requests']['server-myself'], 8)
+
+
+class TestScopedAndGateway(FakeTestCase):
+    scenario = dict(SCENARIO, sites=[
+        {'name': 'acme', 'users': [
+            {'email': 'robot@example.com', 'api_token': 'ATSTT-robot', 'site_admin': True, 'scoped': True},
+            {'email': 'admin@example.com', 'api_token': 'ATATT-admin', 'site_admin': True}]},
+        {'name': 'wikionly', 'confluence_only': True, 'users': [
+            {'email': 'w@example.com', 'api_token': 'ATSTT-w', 'site_admin': True, 'scoped': True}]},
+    ])
+
+    def test_scoped_tokens(self):
+        robot = {'Authorization': basic('robot@example.com', 'ATSTT-robot')}
+        self.assertEqual(self.fake.request('GET', '/site/acme/rest/api/3/myself', headers=robot).status, 401)
+        info = self.fake.request('GET', '/site/acme/_edge/tenant_info')
+        self.assertEqual(info.status, 200)
+        cloud_id = info.json()['cloudId']
+        self.assertRegex(cloud_id, r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+        r = self.fake.request('GET', '/api/ex/jira/%s/rest/api/3/myself' % cloud_id, headers=robot)
+        self.assertEqual((r.status, r.json()['emailAddress']), (200, 'robot@example.com'))
+        # A classic token works there too; a wrong one does not.
+        admin = {'Authorization': basic('admin@example.com', 'ATATT-admin')}
+        self.assertEqual(self.fake.request('GET', '/api/ex/jira/%s/rest/api/3/myself' % cloud_id,
+                                           headers=admin).status, 200)
+        self.assertEqual(self.fake.request('GET', '/api/ex/jira/%s/rest/api/3/myself' % cloud_id,
+                                           headers={'Authorization': basic('robot@example.com', 'x')}).status, 401)
+        self.assertEqual(self.fake.request('GET', '/api/ex/jira/not-a-site/rest/api/3/myself',
+                                           headers=robot).status, 404)
+        # Confluence-only: the wiki path at the gateway.
+        wid = self.fake.request('GET', '/site/wikionly/_edge/tenant_info').json()['cloudId']
+        self.assertNotEqual(wid, cloud_id)
+        r = self.fake.request('GET', '/api/ex/confluence/%s/wiki/rest/api/user/current' % wid,
+                              headers={'Authorization': basic('w@example.com', 'ATSTT-w')})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.fake.request('GET', '/_fake/state').json()['gateway_requests'], 4)
+        # The Migration API refuses a scoped token (undocumented: the worse case).
+        r = self.fake.request('POST', TOKEN_PATH, {'cloudUrl': self.fake.site('acme')}, headers=robot)
+        self.assertEqual(r.status, 401)
+
+    def test_headers_of_faults(self):
+        self.fake.request('POST', '/_fake/faults', {'endpoint': 'server-myself', 'status': 301,
+                                                    'location': 'https://elsewhere.example/',
+                                                    'count': 1})
+        self.fake.request('POST', '/_fake/faults', {'endpoint': 'server-myself', 'status': 429,
+                                                    'retry_after': '30', 'count': 1})
+        self.fake.request('POST', '/_fake/faults', {'endpoint': 'server-myself', 'body': 'seraph-captcha',
+                                                    'count': 1})
+        path = '/server/jira/rest/api/2/myself'
+        # Not through urllib, which would follow the redirect.
+        host, port = self.fake.base.split('://', 1)[1].rsplit(':', 1)
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn.request('GET', path)
+        r = conn.getresponse()
+        r.read()
+        conn.close()
+        self.assertEqual((r.status, r.getheader('Location')), (301, 'https://elsewhere.example/'))
+        r = self.fake.request('GET', path)
+        self.assertEqual((r.status, r.headers.get('Retry-After')), (429, '30'))
+        r = self.fake.request('GET', path)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers.get('X-Seraph-LoginReason'), 'AUTHENTICATION_DENIED')
+        self.assertIn('CAPTCHA', r.headers.get('X-Authentication-Denied-Reason'))
 
 
 class TestSave(FakeTestCase):
@@ -588,7 +650,7 @@ class TestProcess(unittest.TestCase):
             with self.assertRaises(OSError):
                 socket.create_connection(('::1', port), timeout=5).close()
             self.assertEqual(fake.request('GET', '/_fake/state').json(),
-                             {'servers': {}, 'token_requests': 0, 'tokens_issued': 0,
+                             {'servers': {}, 'token_requests': 0, 'tokens_issued': 0, 'gateway_requests': 0,
                               'requests': {'token': 0, 'cloud-myself': 0, 'server-myself': 0, 'save': 0}})
         finally:
             code, log = fake.stop(signal.SIGINT)

@@ -1335,10 +1335,15 @@ main (int    argc,
     { "{\"endpoint\": \"server-myself\", \"drop\": true, \"count\": 1}", CMT_ERROR_NETWORK, NULL },
     { "{\"endpoint\": \"server-myself\", \"body\": \"malformed\", \"count\": 1}", CMT_ERROR_NETWORK, "cannot read" },
     { "{\"endpoint\": \"server-myself\", \"body\": \"huge\", \"count\": 1}", CMT_ERROR_NETWORK, "too large" },
-    { "{\"endpoint\": \"server-myself\", \"status\": 302, \"count\": 1}", CMT_ERROR_NETWORK, "redirect" },
+    /* Never followed, and the admin must act: NotSupported. */
+    { "{\"endpoint\": \"server-myself\", \"status\": 302, \"count\": 1}", CMT_ERROR_NOT_SUPPORTED, "redirect" },
+    { "{\"endpoint\": \"server-myself\", \"status\": 301, \"location\": \"https://elsewhere.example/x?t=1\", \"count\": 1}",
+      CMT_ERROR_NOT_SUPPORTED, "https://elsewhere.example/x" },
+    { "{\"endpoint\": \"server-myself\", \"status\": 429, \"retry_after\": \"1\", \"count\": 1}", CMT_ERROR_NETWORK, "wait" },
     { "{\"endpoint\": \"server-myself\", \"status\": 418, \"count\": 1}", CMT_ERROR_FAILED, "418" },
   };
-  static const char *const fault_names[] = { "503", "429", "drop", "malformed", "huge", "302", "418" };
+  static const char *const fault_names[] = { "503", "429", "drop", "malformed", "huge", "302", "301-location",
+                                             "429-retry-after", "418" };
   int ret;
   guint i;
 

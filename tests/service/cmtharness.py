@@ -412,6 +412,7 @@ class FakeAtlassian:
         c = dict(st.get('requests', {}))
         c['token_requests'] = st.get('token_requests', 0)
         c['tokens_issued'] = st.get('tokens_issued', 0)
+        c['gateway_requests'] = st.get('gateway_requests', 0)
         for name, srv in st.get('servers', {}).items():
             c['save_requests:' + name] = srv.get('save_requests', 0)
         return c

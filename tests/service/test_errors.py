@@ -1,4 +1,5 @@
 # test_errors.py: every error the cloud, the servers and the network can cause, provoked for real
+import email.utils
 import os
 import sys
 import time
@@ -6,7 +7,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cmtharness import (  # noqa: E402
-    IFACE_CONNECTION, Scenario, ServiceTestCase, free_closed_port,
+    IFACE_CONNECTION, Hygiene, Scenario, ServiceTestCase, free_closed_port,
     main, now, scaled, secret)
 
 # What a failed renewal must leave alone.
@@ -276,6 +277,142 @@ class TestRejectedAndUnsupported(ErrorCase):
         err = self.renewal_fails(conn, 'NotSupported')
         self.assertEqual(self.fake.holds('oldjira'), [])
         self.assertNoSecrets(err.message)
+
+
+class TestRenewalAnswers(ErrorCase):
+    """How the Migration API and the assistant say no, as they really do
+    (issue: real Atlassian answers)."""
+    wipe_between_tests = True
+
+    def setUp(self):
+        super().setUp()
+        self.conn = self.add_connection('jira', 'acme')
+
+    def tearDown(self):
+        self.fake.clear_faults()
+        super().tearDown()
+
+    def test_exception_in_saving_token_is_rejected(self):
+        self.fake.add_fault({'endpoint': 'save', 'status': 500, 'count': 1})
+        err = self.renewal_fails(self.conn, 'TokenRejected')
+        self.assertIn('Exception in saving token', err.message)
+        self.assertTrue(self.client.props(self.conn)['AttentionNeeded'])
+
+    def test_other_server_errors_are_transient(self):
+        for fault in ({'endpoint': 'save', 'body': 'tomcat-500'},
+                      {'endpoint': 'save', 'status': 502}, {'endpoint': 'save', 'status': 503},
+                      {'endpoint': 'save', 'status': 504}, {'endpoint': 'token', 'status': 500}):
+            with self.subTest(fault=fault):
+                self.fake.clear_faults()
+                self.fake.add_fault(dict(fault, count=1))
+                err = self.renewal_fails(self.conn, 'Network')
+                self.assertIn('server error', err.message)
+        self.fake.clear_faults()
+        self.client.renew(self.conn)
+
+    def test_retry_after_seconds_and_http_date(self):
+        for value in ('120', email.utils.formatdate(time.time() + 120, usegmt=True)):
+            with self.subTest(value=value):
+                self.fake.clear_faults()
+                self.fake.reset()
+                self.fake.add_fault({'endpoint': 'token', 'status': 429, 'retry_after': value,
+                                     'count': 1})
+                err = self.renewal_fails(self.conn, 'Network')
+                self.assertIn('asks cmatoken to wait', err.message)
+                self.assertRegex(err.message, r'until \d\d:\d\d')
+                # Asked again at once: refused without a request, for the same reason.
+                requests = self.fake.counters()['token_requests']
+                err = self.renewal_fails(self.conn, 'Network')
+                self.assertIn('asks cmatoken to wait', err.message)
+                self.assertEqual(self.fake.counters()['token_requests'], requests)
+                self.daemon.restart()
+
+    def test_a_short_retry_after_is_waited_for(self):
+        # Bulk renewals slow down for that host instead of failing.
+        self.fake.add_fault({'endpoint': 'save', 'status': 503, 'retry_after': '2', 'count': 1})
+        self.renewal_fails(self.conn, 'Network')
+        t0 = time.monotonic()
+        self.client.renew(self.conn)
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0, 'the request did not wait for the host')
+
+    def test_the_token_endpoints_own_words(self):
+        self.fake.add_fault({'endpoint': 'token', 'status': 400, 'body': 'error-messages', 'count': 1})
+        err = self.renewal_fails(self.conn, 'InvalidArgument')
+        self.assertIn('Atlassian said: “The cloud site is being  migrated — try again in a while”',
+                      err.message)
+        self.fake.add_fault({'endpoint': 'token', 'status': 401, 'count': 1})
+        err = self.renewal_fails(self.conn, 'CloudAuthFailed')
+        self.assertIn('Atlassian said: “Fault injected by the fake Atlassian”', err.message)
+
+    def test_a_redirect_is_named_and_needs_the_admin(self):
+        server = self.fake.server_url('jira')
+        https = 'https://' + server.split('://', 1)[1]
+        self.fake.add_fault({'endpoint': 'save', 'status': 301,
+                             'location': https + '/rest/migration/latest/token', 'count': 1})
+        err = self.renewal_fails(self.conn, 'NotSupported')
+        self.assertIn('never follows a redirect', err.message)
+        self.assertIn('use %s as the address' % https, err.message)
+        self.assertTrue(self.client.props(self.conn)['AttentionNeeded'])
+        self.fake.add_fault({'endpoint': 'save', 'status': 302,
+                             'location': 'https://sso.example.com/login?next=%2F&token=abc', 'count': 1})
+        err = self.renewal_fails(self.conn, 'NotSupported')
+        self.assertIn('https://sso.example.com/login', err.message)
+        self.assertNotIn('token=abc', err.message)
+        self.assertIn('base address', err.message)
+
+    def test_a_redirect_at_the_add_check(self):
+        self.fake.add_fault({'endpoint': 'server-myself', 'status': 302,
+                             'location': '/login.jsp?os_destination=%2Frest', 'count': 1})
+        err = self.add_fails(lambda: self.client.add_server(
+            'jira', self.fake.server_url('jira2'), 'pat', '', self.sc.pat('jira2'), 0),
+            'NotSupported')
+        self.assertIn('/login.jsp', err.message)
+        self.assertNotIn('os_destination', err.message)
+
+
+class TestScopedTokens(ErrorCase):
+    """Scoped API tokens (the only kind a service account can create) are
+    refused by the site itself and valid through Atlassian's gateway."""
+    wipe_between_tests = True
+    ROBOT = 'robot@acme.test'
+
+    @classmethod
+    def scenario(cls):
+        sc = Scenario.standard()
+        token = secret('ATSTT')
+        Hygiene.register(token)
+        sc.site('acme')['users'].append({'email': cls.ROBOT, 'api_token': token,
+                                         'display_name': 'Migration Robot', 'site_admin': True,
+                                         'scoped': True})
+        return sc
+
+    def test_a_scoped_token_is_valid_through_the_gateway(self):
+        acc = self.add_account('acme', self.ROBOT)
+        p = self.client.props(acc)
+        self.assertEqual((p['Status'], p['DisplayName'], p['TokenScoped']),
+                         ('valid', 'Migration Robot', True))
+        self.assertEqual(self.fake.counters()['gateway_requests'], 1)
+        self.client.check(acc)
+        self.assertTrue(self.client.props(acc)['TokenScoped'])
+        self.daemon.restart()
+        self.assertTrue(self.client.props(acc)['TokenScoped'])
+
+    def test_a_classic_token_never_asks_the_gateway(self):
+        acc = self.add_account('acme')
+        self.assertFalse(self.client.props(acc)['TokenScoped'])
+        self.assertEqual(self.fake.counters()['gateway_requests'], 0)
+
+    def test_a_wrong_token_is_refused_at_the_gateway_too(self):
+        err = self.add_fails(lambda: self.client.add_cloud_account(
+            self.ROBOT, self.fake.site_url('acme'), secret('ATSTT-wrong'), 0), 'CloudAuthFailed')
+        self.assertIn('did not accept', err.message)
+        self.assertEqual(self.fake.counters()['gateway_requests'], 1)
+
+    def test_the_migration_api_refusing_it_asks_for_a_classic_token(self):
+        conn = self.add_connection('jira', 'acme', self.ROBOT)
+        err = self.renewal_fails(conn, 'CloudAuthFailed')
+        self.assertIn('scoped API token', err.message)
+        self.assertIn('classic API token', err.message)
 
 
 class TestExpiredAuthToken(ErrorCase):

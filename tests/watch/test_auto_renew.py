@@ -143,6 +143,25 @@ class TestFailures(AutoRenewCase):
         self.assertEqual([n['summary'] for n in self.notifications.notifies()],
                          ['The JCMA token for %s was renewed automatically' % self.host('jira')])
 
+    def test_waits_as_long_as_retry_after_says(self):
+        # 503 with Retry-After: 8 s, more than the backoff's 2 s: the next
+        # attempt waits for the host, then renews.
+        wait = 4 * BACKOFF
+        self.fake.add_fault({'endpoint': 'token', 'status': 503, 'retry_after': str(wait),
+                             'count': 1})
+        conn = self.add_connection('jira', 'acme')
+        t0 = now()
+        self.auto_on(conn)
+        self.client.wait_until(lambda: self.token_requests() >= 1, 10, 'the first attempt')
+        self.quiet(2 * BACKOFF)
+        self.assertEqual(self.token_requests(), 1, 'asked again before Retry-After')
+        self.wait_renewed(conn, t0, wait + 30)
+        self.assertEqual(self.token_requests(), 2)
+        delays = [int(m) for m in re.findall(r'automatic renewal tries again in (\d+) s',
+                                             self.daemon.log_text())]
+        self.assertEqual(len(delays), 1)
+        self.assertGreaterEqual(delays[0], wait)
+
     def test_stops_and_notifies_when_the_api_token_is_refused(self):
         conn = self.add_connection('jira', 'acme')
         acc = self.find_account('acme')
