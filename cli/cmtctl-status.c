@@ -27,7 +27,8 @@ status_rank (const char *status)
     case CMT_STATUS_INVALID:  return 0;
     case CMT_STATUS_EXPIRED:  return 1;
     case CMT_STATUS_EXPIRING: return 2;
-    case CMT_STATUS_UNKNOWN:  return 3;
+    case CMT_STATUS_UNKNOWN:
+    case CMT_STATUS_EXPIRY_UNKNOWN: return 3;
     case CMT_STATUS_VALID:
     default:                  return 4;
     }

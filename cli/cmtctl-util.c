@@ -308,6 +308,9 @@ cmtctl_status_label (const char *status)
   if (g_strcmp0 (status, "invalid") == 0)
     /* Translators: a credential's status in a table: it was rejected. */
     return C_("status", "invalid");
+  if (g_strcmp0 (status, "expiry-unknown") == 0)
+    /* Translators: an API token's status in a table: it works, but nobody entered when it expires. */
+    return C_("status", "expiry unknown");
   /* Translators: a token's or credential's status in a table: not known yet. */
   return C_("status", "unknown");
 }

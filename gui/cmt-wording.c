@@ -38,6 +38,7 @@ cmt_wording_status_css_class (CmtStatus status)
     case CMT_STATUS_VALID:
       return "success";
     case CMT_STATUS_EXPIRING:
+    case CMT_STATUS_EXPIRY_UNKNOWN:
       return "warning";
     case CMT_STATUS_EXPIRED:
     case CMT_STATUS_INVALID:
@@ -59,6 +60,7 @@ cmt_wording_status_rank (CmtStatus status)
     case CMT_STATUS_EXPIRING:
       return 1;
     case CMT_STATUS_UNKNOWN:
+    case CMT_STATUS_EXPIRY_UNKNOWN:
       return 2;
     case CMT_STATUS_VALID:
     default:
@@ -142,6 +144,8 @@ cmt_wording_credential_state (CmtStatus status,
     }
   if (status == CMT_STATUS_EXPIRED && expires_at <= 0)
     return g_strdup (_("Expired"));
+  if (status == CMT_STATUS_EXPIRY_UNKNOWN)
+    return g_strdup (_("Expiry unknown: enter the date"));
 
   return cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL, expires_at, warn_before, now);
 }

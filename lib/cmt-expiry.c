@@ -9,6 +9,7 @@ static const char * const status_names[] = {
   [CMT_STATUS_EXPIRING] = "expiring",
   [CMT_STATUS_EXPIRED] = "expired",
   [CMT_STATUS_INVALID] = "invalid",
+  [CMT_STATUS_EXPIRY_UNKNOWN] = "expiry-unknown",
 };
 
 const char *

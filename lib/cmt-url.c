@@ -213,3 +213,63 @@ cmt_url_normalize_cloud_site (const char  *url,
                url);
   return NULL;
 }
+
+/* @text as valid UTF-8 without control characters, to show. */
+static char *
+printable (const char *text)
+{
+  char *out = g_utf8_make_valid (text, -1);
+
+  for (char *p = out; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return out;
+}
+
+char *
+cmt_url_read_redirect (const char  *request_url,
+                       const char  *base_url,
+                       const char  *location,
+                       char       **use)
+{
+  g_autoptr(GUri) asked = request_url != NULL ? g_uri_parse (request_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autoptr(GUri) ours = base_url != NULL ? g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL) : NULL;
+  g_autoptr(GUri) target = NULL;
+  g_autoptr(GUri) clean = NULL;
+  g_autofree char *text = NULL;
+  const char *new_host, *old_host, *scheme;
+  gboolean upgraded, renamed;
+
+  g_return_val_if_fail (use != NULL, NULL);
+  *use = NULL;
+  if (asked == NULL || location == NULL || *location == '\0')
+    return NULL;
+  target = g_uri_parse_relative (asked, location, G_URI_FLAGS_NONE, NULL);
+  if (target == NULL || g_uri_get_host (target) == NULL || *g_uri_get_host (target) == '\0')
+    return NULL;
+  scheme = g_uri_get_scheme (target);
+  if (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0)
+    return NULL;
+
+  clean = g_uri_build (G_URI_FLAGS_NONE, scheme, NULL, g_uri_get_host (target),
+                       g_uri_get_port (target), g_uri_get_path (target), NULL, NULL);
+  text = g_uri_to_string (clean);
+
+  new_host = g_uri_get_host (target);
+  old_host = g_uri_get_host (asked);
+  upgraded = g_ascii_strcasecmp (new_host, old_host) == 0 && g_str_equal (scheme, "https") &&
+             g_strcmp0 (g_uri_get_scheme (asked), "https") != 0;
+  renamed = g_str_has_suffix (new_host, ".atlassian.net") && g_str_has_suffix (old_host, ".atlassian.net") &&
+            g_ascii_strcasecmp (new_host, old_host) != 0 && g_str_equal (scheme, "https");
+  if (upgraded || renamed)
+    {
+      g_autoptr(GUri) base = g_uri_build (G_URI_FLAGS_NONE, "https", NULL, new_host,
+                                          renamed ? -1 : g_uri_get_port (target),
+                                          renamed || ours == NULL ? "" : g_uri_get_path (ours),
+                                          NULL, NULL);
+      g_autofree char *suggested = g_uri_to_string (base);
+
+      *use = printable (suggested);
+    }
+  return printable (text);
+}

@@ -38,4 +38,17 @@ char      *cmt_url_join               (const char  *base_url,
 
 gboolean   cmt_url_host_is_loopback   (const char  *host);
 
+/*
+ * Reads a redirect that answered @request_url (a request under @base_url):
+ * returns where @location points, to show (resolved against the request, an
+ * http(s) URL without userinfo, query or fragment, control characters
+ * replaced), or NULL if it points nowhere usable. *@use gets the base URL to
+ * use instead when that is plainly the same place: the same host over https,
+ * or a renamed *.atlassian.net site; else NULL.
+ */
+char      *cmt_url_read_redirect      (const char  *request_url,
+                                       const char  *base_url,
+                                       const char  *location,
+                                       char       **use);
+
 G_END_DECLS

@@ -322,18 +322,6 @@ with_atlassian_message (GError *error,
   return error;
 }
 
-/* @text as valid UTF-8 without control characters, to show. */
-static char *
-printable (const char *text)
-{
-  char *out = g_utf8_make_valid (text, -1);
-
-  for (char *p = out; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return out;
-}
-
 /* A redirect is never followed (it could carry a credential away): say
  * where it points and, when that is plainly the same place, to use it. */
 static GError *
@@ -343,49 +331,20 @@ redirect_error (const char  *host,
 {
   const char *location = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                        "Location");
-  GUri *asked = soup_message_get_uri (msg);
-  g_autoptr(GUri) target = NULL;
-  g_autofree char *shown = NULL;
+  g_autofree char *asked = g_uri_to_string (soup_message_get_uri (msg));
+  g_autofree char *use = NULL;
+  g_autofree char *shown = cmt_url_read_redirect (asked, base_url, location, &use);
   guint status = soup_message_get_status (msg);
 
-  if (location != NULL)
-    target = g_uri_parse_relative (asked, location, G_URI_FLAGS_NONE, NULL);
-  if (target != NULL && g_uri_get_host (target) != NULL &&
-      (g_strcmp0 (g_uri_get_scheme (target), "https") == 0 ||
-       g_strcmp0 (g_uri_get_scheme (target), "http") == 0))
-    {
-      g_autoptr(GUri) clean = g_uri_build (G_URI_FLAGS_NONE, g_uri_get_scheme (target), NULL,
-                                           g_uri_get_host (target), g_uri_get_port (target),
-                                           g_uri_get_path (target), NULL, NULL);
-      g_autofree char *text = g_uri_to_string (clean);
-      const char *new_host = g_uri_get_host (target);
-      const char *old_host = g_uri_get_host (asked);
-      gboolean upgraded = g_ascii_strcasecmp (new_host, old_host) == 0 &&
-                          g_str_equal (g_uri_get_scheme (target), "https") &&
-                          !g_str_equal (g_uri_get_scheme (asked), "https");
-      gboolean renamed = g_str_has_suffix (new_host, ".atlassian.net") &&
-                         g_str_has_suffix (old_host, ".atlassian.net") &&
-                         g_ascii_strcasecmp (new_host, old_host) != 0;
-
-      shown = printable (text);
-      if (upgraded || renamed)
-        {
-          g_autoptr(GUri) ours = g_uri_parse (base_url, G_URI_FLAGS_NONE, NULL);
-          g_autoptr(GUri) base = g_uri_build (G_URI_FLAGS_NONE, "https", NULL, new_host,
-                                              g_uri_get_port (target),
-                                              renamed || ours == NULL ? "" : g_uri_get_path (ours),
-                                              NULL, NULL);
-          g_autofree char *use = g_uri_to_string (base);
-
-          return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
-                              /* Translators: %2$u is an HTTP status, %3$s and %4$s addresses */
-                              _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere: use %4$s as the address instead."),
-                              host, status, shown, use);
-        }
-      return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
-                          _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere. Check that the address is the base address of the site or server, with no login page in between."),
-                          host, status, shown);
-    }
+  if (shown != NULL && use != NULL)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                        /* Translators: %2$u is an HTTP status, %3$s and %4$s addresses */
+                        _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere: use %4$s as the address instead."),
+                        host, status, shown, use);
+  if (shown != NULL)
+    return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
+                        _("%1$s redirects (HTTP %2$u) to %3$s. cmatoken never follows a redirect, so that no credential goes elsewhere. Check that the address is the base address of the site or server, with no login page in between."),
+                        host, status, shown);
   return g_error_new (CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,
                       _("%1$s answered with a redirect (HTTP %2$u) instead of an answer. Check that the address is the base address of the site or server, with no login page in between."),
                       host, status);

@@ -90,6 +90,9 @@ cmtd_cloud_account_refresh (CmtdCloudAccount *self)
   CmtStatus old_status = cmt_status_from_string (cmt_cloud_account_get_status (self->iface));
   CmtStatus status = cmtd_credential_status (self->check_state, expires_at, warn, now);
 
+  /* The token works, but when it expires is not known: ask for the date. */
+  if (status == CMT_STATUS_VALID && expires_at <= 0)
+    status = CMT_STATUS_EXPIRY_UNKNOWN;
   if (self->removed)
     {
       cmtd_clock_cancel (cmtd_daemon_get_clock (self->daemon), &self->watch);

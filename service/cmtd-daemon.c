@@ -268,6 +268,7 @@ credential_event (CmtStatus  status,
       return TRUE;
     case CMT_STATUS_UNKNOWN:
     case CMT_STATUS_VALID:
+    case CMT_STATUS_EXPIRY_UNKNOWN:
     default:
       return FALSE;
     }
@@ -572,6 +573,38 @@ clear_retired (CmtdDaemon     *self,
   cmtd_secrets_clear_async (kind, object_id, slot, self->cancellable, orphan_cleared, data);
 }
 
+static gboolean
+described_account_exists (CmtdDaemon          *self,
+                          const CmtdSecretRef *ref)
+{
+  const char *email = cmtd_secret_ref_get_attribute (ref, "email");
+  const char *site = cmtd_secret_ref_get_attribute (ref, "site");
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->accounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (cmtd_cloud_account_get_email (value), email) == 0 &&
+        g_strcmp0 (cmtd_cloud_account_get_site_url (value), site) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+described_server_exists (CmtdDaemon          *self,
+                         const CmtdSecretRef *ref)
+{
+  const char *url = cmtd_secret_ref_get_attribute (ref, "url");
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->servers);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (cmtd_server_get_base_url (value), url) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* The newest of @refs for each object that neither the state file nor the
  * service knows, and that carries what describes it. */
 static GHashTable *
@@ -598,6 +631,9 @@ unknown_described_objects (CmtdDaemon *self,
       group = g_strdup_printf ("%s %s", account ? CMTD_STORE_GROUP_CLOUD_ACCOUNT : CMTD_STORE_GROUP_SERVER,
                                ref->object_id);
       if (g_key_file_has_group (kf, group))
+        continue;
+      /* Added again meanwhile (under another id): this item stays stray. */
+      if (account ? described_account_exists (self, ref) : described_server_exists (self, ref))
         continue;
       other = g_hash_table_lookup (newest, ref->object_id);
       if (other != NULL &&

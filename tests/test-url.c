@@ -188,6 +188,46 @@ test_cloud_site (void)
   g_unsetenv ("CMATOKEN_ALLOW_INSECURE_LOOPBACK");
 }
 
+static void
+test_redirect (void)
+{
+  static const struct { const char *asked, *base, *location, *shown, *use; } cases[] = {
+    /* The same host over https: use the https address of the base. */
+    { "http://jira.example.com/jira/rest/api/2/myself", "http://jira.example.com/jira",
+      "https://jira.example.com/jira/rest/api/2/myself", "https://jira.example.com/jira/rest/api/2/myself",
+      "https://jira.example.com/jira" },
+    /* A renamed cloud site: the new site, no path. */
+    { "https://acme.atlassian.net/rest/api/3/myself", "https://acme.atlassian.net",
+      "https://acme-corp.atlassian.net/rest/api/3/myself", "https://acme-corp.atlassian.net/rest/api/3/myself",
+      "https://acme-corp.atlassian.net" },
+    /* Elsewhere: named, without query, fragment or userinfo; nothing to use. */
+    { "https://jira.example.com/rest/api/2/myself", "https://jira.example.com",
+      "https://user:pw@sso.example.com/login?next=%2F&token=abc#x", "https://sso.example.com/login", NULL },
+    /* Relative: resolved against the request. */
+    { "https://jira.example.com/rest/api/2/myself", "https://jira.example.com",
+      "/login.jsp?os_destination=%2F", "https://jira.example.com/login.jsp", NULL },
+    /* Not to an atlassian.net site from one: not a rename. */
+    { "https://acme.atlassian.net/rest/api/3/myself", "https://acme.atlassian.net",
+      "https://evil.example/x", "https://evil.example/x", NULL },
+    /* Downgrade to http is never suggested. */
+    { "https://acme.atlassian.net/x", "https://acme.atlassian.net", "http://other.atlassian.net/x",
+      "http://other.atlassian.net/x", NULL },
+    /* Nowhere usable. */
+    { "https://jira.example.com/x", "https://jira.example.com", "ftp://files.example.com/", NULL, NULL },
+    { "https://jira.example.com/x", "https://jira.example.com", "", NULL, NULL },
+    { "https://jira.example.com/x", "https://jira.example.com", NULL, NULL, NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *use = NULL;
+      g_autofree char *shown = cmt_url_read_redirect (cases[i].asked, cases[i].base, cases[i].location, &use);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+      g_assert_cmpstr (use, ==, cases[i].use);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,5 +240,6 @@ main (int argc, char **argv)
   g_test_add_func ("/url/normalize/host-escapes", test_host_escapes_refused);
   g_test_add_func ("/url/normalize/idempotent", test_normalize_idempotent);
   g_test_add_func ("/url/cloud-site", test_cloud_site);
+  g_test_add_func ("/url/redirect", test_redirect);
   return g_test_run ();
 }

@@ -252,8 +252,11 @@ class CliTestCase(ServiceTestCase):
         self.assertIsNotNone(m, 'no id in %r' % res.out)
         return m.group(1)
 
-    def cli_add_account(self, site='acme', email=None, *extra):
+    def cli_add_account(self, site='acme', email=None, *extra, expires=True):
         u = self.sc.user(site, email)
+        if expires and not any(e.startswith('--expires') for e in extra):
+            # As an admin enters it; without one the account is "expiry unknown".
+            extra = extra + ('--expires', time.strftime('%Y-%m-%d', time.localtime(now() + 180 * DAY)))
         res = self.ctl('add-cloud-account', u['email'], self.fake.site_url(site), *extra,
                        input=u['api_token'] + '\n')
         self.assertCtl(res, 0, 'Added cloud account', stream='out')

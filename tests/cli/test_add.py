@@ -28,7 +28,7 @@ class TestAddAccount(CliTestCase):
 
     def test_add_checked(self):
         before = self.fake.counters()
-        path = self.cli_add_account('acme')
+        path = self.cli_add_account('acme', expires=False)
         self.assertGreater(self.fake.counters()['cloud-myself'], before['cloud-myself'])
         props = self.client.props(path)
         self.assertEqual(props['Email'], 'admin@acme.test')

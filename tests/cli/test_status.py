@@ -132,7 +132,15 @@ class TestStatus(CliTestCase):
             for heading, (cell, aligned) in ((h, v) for h, v in r.items() if h != '!'):
                 self.assertTrue(aligned, 'column %s is misaligned in %r' % (heading, r))
             self.assertEqual(r['STATUS'][0], 'valid', r)
-            self.assertEqual(r['API TOKEN'][0], 'No expiry date', r)
+            self.assertTrue(r['API TOKEN'][0].startswith('Valid until '), r)
+
+    def test_an_api_token_without_a_date_says_so(self):
+        self.cli_add_account('acme', expires=False)
+        res = self.ctl('status')
+        self.assertCtl(res, 0, stream='out')
+        rows = parse_table(table_section(res.out, 'Cloud accounts'))
+        self.assertEqual(rows[0]['STATUS'][0], 'expiry unknown')
+        self.assertEqual(self.status_json()['cloud_accounts'][0]['status'], 'expiry-unknown')
 
     def test_credential_expiry_words(self):
         soon = now() + 3 * DAY

@@ -506,6 +506,13 @@ test_credential_row (Fixture *fx, gconstpointer data)
   cmt_cloud_account_set_token_expires_at (st.admin, now () + 3 * DAY + 600);
   WAIT_FOR (g_str_equal (cmt_credential_row_get_state (CMT_CREDENTIAL_ROW (row)), "Expires in 4 days"));
 
+  /* A token that works but has no date: it asks for one, in amber, not green. */
+  cmt_cloud_account_set_token_expires_at (st.admin, 0);
+  cmt_cloud_account_set_status (st.admin, "expiry-unknown");
+  WAIT_FOR (g_str_equal (cmt_credential_row_get_state (CMT_CREDENTIAL_ROW (row)), "Expiry unknown: enter the date"));
+  g_assert_cmpstr (cmt_wording_status_css_class (CMT_STATUS_EXPIRY_UNKNOWN), ==, "warning");
+  g_assert_cmpint (cmt_wording_status_rank (CMT_STATUS_EXPIRY_UNKNOWN), <, cmt_wording_status_rank (CMT_STATUS_VALID));
+
   server_object = g_dbus_object_manager_get_object (fx->client, ROOT "/Servers/jira2");
   server_row = g_object_ref_sink (cmt_credential_row_new (fx->client, server_object));
   g_assert_cmpstr (cmt_credential_row_get_title (CMT_CREDENTIAL_ROW (server_row)), ==, "example.com/jira2");

@@ -766,7 +766,10 @@ class Client:
     def check(self, path):
         return self.call(path, iface_for_path(path), 'Check')
 
-    def replace_token(self, account, api_token, token_expires_at=0):
+    def replace_token(self, account, api_token, token_expires_at=None):
+        # As an admin enters it: a new token with its expiry date.
+        if token_expires_at is None:
+            token_expires_at = now() + 180 * DAY
         return self.call(account, IFACE_ACCOUNT, 'ReplaceToken',
                          GLib.Variant('(sx)', (api_token, token_expires_at)))
 
@@ -1338,10 +1341,16 @@ class ServiceTestCase(unittest.TestCase):
                              msg or '%d is not within %d s of %d' % (value, slack, expected))
 
     # --- common set-ups ---------------------------------------------------
-    def add_account(self, site='acme', email=None, **opts):
+    # An API token's expiry as an admin enters it (Atlassian shows it when
+    # the token is made): without one, an account is "expiry-unknown".
+    TOKEN_LIFETIME = 180 * DAY
+
+    def add_account(self, site='acme', email=None, token_expires_at=None, **opts):
         u = self.sc.user(site, email)
+        if token_expires_at is None:
+            token_expires_at = now() + self.TOKEN_LIFETIME
         return self.client.add_cloud_account(u['email'], self.fake.site_url(site),
-                                             u['api_token'], 0, **opts)
+                                             u['api_token'], token_expires_at, **opts)
 
     def add_server(self, name='jira', kind='pat', **opts):
         if kind == 'pat':

@@ -275,8 +275,11 @@ class TestPersistence(ServiceTestCase):
             self.assertEqual(f.read(), b'\x00\xff garbage [[[\n',
                              'the unreadable state file was overwritten')
         self.daemon.kill9()
+        # A clean slate for the next test: without the keyring items too
+        # (the service would rebuild the objects from them, test_recovery.py).
         for f in self.daemon.state_files():
             os.unlink(f)
+        self.keyring.delete_all()
         self.daemon.start()
 
 

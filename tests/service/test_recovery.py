@@ -121,7 +121,10 @@ class TestRecovery(ServiceTestCase):
                 for path in self.identities(before):
                     if 'io.github.cmatoken.Connection1' not in before[path]:
                         self.client.check(path)
-                        self.assertEqual(self.client.props(path)['Status'], 'valid', path)
+                        # A rebuilt account's expiry date is not in the keyring.
+                        want = ('expiry-unknown' if 'io.github.cmatoken.CloudAccount1' in before[path]
+                                else 'valid')
+                        self.assertEqual(self.client.props(path)['Status'], want, path)
                 self.daemon.stop()
                 # What was rebuilt is in the new state file and loads again.
                 self.daemon.start()
@@ -157,6 +160,24 @@ class TestRecovery(ServiceTestCase):
         self.assertEqual(self.client.props(conn)['Status'], 'valid')
         self.daemon.stop()
         self.assert_all_back(state, good, before, items)
+
+    def test_an_item_of_an_object_added_again_stays_stray(self):
+        # The account was added again under another id (after a loss): the
+        # old item that describes the same email and site is not turned into
+        # a second account.
+        self.start_daemon()
+        acc = self.add_account('acme')
+        p = self.client.props(acc)
+        self.daemon.stop()
+        self.keyring.create_item({'xdg:schema': Keyring.SCHEMA, 'kind': 'cloud-account',
+                                  'object': 'Earl1er', 'slot': 'x1', 'stored': '1',
+                                  'site': p['SiteUrl'], 'email': p['Email']},
+                                 'cmatoken: earlier', secret('earlier'))
+        self.daemon.start()
+        self.client.wait_until(lambda: self.manager_prop('StrayKeyringItems') == 1, 10,
+                               'the earlier item to be counted')
+        self.assertEqual(list(self.client.objects('io.github.cmatoken.CloudAccount1')), [acc])
+        self.daemon.stop()
 
     def test_items_that_describe_nothing_stay_stray(self):
         # An item without the describing attributes (an older cmatoken, or

@@ -143,6 +143,23 @@ class TestFailures(AutoRenewCase):
         self.assertEqual([n['summary'] for n in self.notifications.notifies()],
                          ['The JCMA token for %s was renewed automatically' % self.host('jira')])
 
+    def test_a_redirect_stops_it_until_the_admin_acts(self):
+        # A server that moved to https: never followed, never retried every
+        # hour; the admin is told which address to use.
+        server = self.fake.server_url('jira')
+        https = 'https://' + server.split('://', 1)[1]
+        self.fake.add_fault({'endpoint': 'save', 'status': 301,
+                             'location': https + '/rest/migration/latest/cloud/save/token'})
+        conn = self.add_connection('jira', 'acme')
+        self.auto_on(conn)
+        self.client.wait_for_property(conn, IFACE_CONNECTION, 'AttentionNeeded', True, 20)
+        self.assertIn('use %s' % https, self.client.props(conn)['LastError'])
+        failed = self.notifications.wait_notifies(1, 10, 'the failure')
+        self.assertIn('could not be renewed automatically', failed[0]['summary'])
+        requests = self.token_requests()
+        self.quiet(4 * BACKOFF)
+        self.assertEqual(self.token_requests(), requests, 'a redirect was retried')
+
     def test_waits_as_long_as_retry_after_says(self):
         # 503 with Retry-After: 8 s, more than the backoff's 2 s: the next
         # attempt waits for the host, then renews.
