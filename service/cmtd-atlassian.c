@@ -1084,6 +1084,22 @@ seraph_refused (SoupMessage *msg)
 
 static void on_cloud_myself (GObject *source, GAsyncResult *result, gpointer user_data);
 
+/* A myself answer that says who: its display name is the task's result. */
+static void
+return_display_name (GTask  *task,
+                     OpData *op,
+                     GBytes *body)
+{
+  GError *error = NULL;
+  char *name = read_display_name (body, op->host, &error);
+
+  if (name == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, name, g_free);
+}
+
+
 static GError *
 cloud_token_refused (OpData *op)
 {
@@ -1103,22 +1119,15 @@ on_gateway_myself (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status = 0;
-  char *name;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
   if (body == NULL)
     g_task_return_error (task, error);
   else if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      name = read_display_name (body, op->host, &error);
-      if (name == NULL)
-        g_task_return_error (task, error);
-      else
-        {
-          g_debug ("%s: the API token is valid through the gateway only (a scoped token)", op->host);
-          op->scoped = TRUE;
-          g_task_return_pointer (task, name, g_free);
-        }
+      g_debug ("%s: the API token is valid through the gateway (a scoped token)", op->host);
+      op->scoped = TRUE;
+      return_display_name (task, op, body);
     }
   else
     g_task_return_error (task, cloud_token_refused (op));
@@ -1191,7 +1200,6 @@ on_cloud_myself (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status = 0;
-  char *name;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
   if (body == NULL)
@@ -1214,13 +1222,7 @@ on_cloud_myself (GObject      *source,
   if (error != NULL)
     g_task_return_error (task, error);
   else if (SOUP_STATUS_IS_SUCCESSFUL (status) && !seraph_refused (send_request_get_message (result)))
-    {
-      name = read_display_name (body, op->host, &error);
-      if (name == NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_pointer (task, name, g_free);
-    }
+    return_display_name (task, op, body);
   else if (status == SOUP_STATUS_UNAUTHORIZED && !seraph_refused (send_request_get_message (result)))
     {
       /* Maybe a scoped token: they work only through the gateway. */
@@ -1313,7 +1315,6 @@ on_server_myself (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status = 0;
-  char *name;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
   if (body != NULL)
@@ -1323,13 +1324,7 @@ on_server_myself (GObject      *source,
   else if (seraph_refused (send_request_get_message (result)))
     g_task_return_error (task, server_auth_error (op, SOUP_STATUS_UNAUTHORIZED));
   else if (SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      name = read_display_name (body, op->host, &error);
-      if (name == NULL)
-        g_task_return_error (task, error);
-      else
-        g_task_return_pointer (task, name, g_free);
-    }
+    return_display_name (task, op, body);
   else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
     g_task_return_error (task, server_auth_error (op, status));
   else if (status == SOUP_STATUS_NOT_FOUND && g_str_equal (op->product, "confluence"))
