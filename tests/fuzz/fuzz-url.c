@@ -1,9 +1,12 @@
-/* fuzz-url.c: libFuzzer target for cmt_url_normalize() and cmt_url_normalize_cloud_site()
+/* fuzz-url.c: libFuzzer target for cmt_url_normalize(), cmt_url_normalize_cloud_site()
+ * and cmt_url_read_redirect()
  *
  * For every input: an accepted URL normalises to itself again (what is
  * stored is what is read back after a restart), its host never gains a
  * '/', '@', '?' or '#' (what is checked is where the secret goes), and the
- * cloud-site form is a stricter form of the same URL.
+ * cloud-site form is a stricter form of the same URL. Read as the Location
+ * of a redirect, the input is shown without userinfo, query, fragment or
+ * control characters, and an address to use instead is always https.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,6 +97,27 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   normalized = cmt_url_normalize (input, NULL);
   if (normalized != NULL)
     check_accepted (input, normalized, cmt_url_normalize);
+
+  {
+    g_autofree char *use = NULL;
+    g_autofree char *shown = cmt_url_read_redirect ("http://jira.example.com/jira/rest/api/2/myself",
+                                                    "http://jira.example.com/jira", input, &use);
+
+    if (shown != NULL)
+      {
+        const char *rest = strstr (shown, "://");
+
+        CHECK (g_str_has_prefix (shown, "https://") || g_str_has_prefix (shown, "http://"),
+               "redirect \"%s\" shown as \"%s\": not http(s)", input, shown);
+        CHECK (rest != NULL && strpbrk (rest + 3, "?#") == NULL,
+               "redirect \"%s\" shown as \"%s\": a query or fragment", input, shown);
+        for (const char *p = shown; *p != '\0'; p++)
+          CHECK ((guchar) *p >= 0x20 && *p != 0x7f, "redirect \"%s\": a control character shown", input);
+        CHECK (g_utf8_validate (shown, -1, NULL), "redirect \"%s\": not UTF-8", input);
+      }
+    CHECK (use == NULL || (shown != NULL && g_str_has_prefix (use, "https://")),
+           "redirect \"%s\": suggests \"%s\"", input, use ? use : "");
+  }
 
   site = cmt_url_normalize_cloud_site (input, NULL);
   if (site != NULL)
