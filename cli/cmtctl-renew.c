@@ -174,8 +174,21 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
     }
   if (run.error != NULL)
     {
+      gboolean by_hand;
+
       cmtctl_error_from_call (&run.error);
+      /* What only a renewal in the assistant itself can get past. */
+      by_hand = g_error_matches (run.error, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED) ||
+                g_error_matches (run.error, CMT_ERROR, CMT_ERROR_TOKEN_REJECTED);
       exit_code = cmtctl_fail (run.error);
+      if (by_hand)
+        {
+          const char *id = cmtctl_path_id (g_dbus_object_get_object_path (G_DBUS_OBJECT (object)));
+
+          /* Translators: %1$s is the program (cmatokenctl), %2$s a connection's id. */
+          fprintf (stderr, _("Renew it by hand in the migration assistant (“%1$s open %2$s” shows the steps), then record it: %1$s mark-renewed %2$s\n"),
+                   g_get_prgname (), id);
+        }
       renew_run_clear (&run);
       return exit_code;
     }

@@ -882,13 +882,13 @@ handle_mark_renewed (CmtConnection         *iface,
   if (renewed_at < 0)
     {
       g_dbus_method_invocation_return_error_literal (invocation, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
-                                                     _("The renewal time is negative. Give the time of the renewal in seconds since 1970, or 0 for now."));
+                                                     _("The renewal time is before 1970. Give the date and time the token was renewed."));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (renewed_at > now + CMTD_FUTURE_SLACK)
     {
       g_dbus_method_invocation_return_error_literal (invocation, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
-                                                     _("The renewal time is in the future. Give the time the token was renewed in the server’s web interface, or 0 for now."));
+                                                     _("The renewal time is in the future. Give the time the token was renewed in the server’s web interface."));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   if (renewed_at <= now - lifetime)

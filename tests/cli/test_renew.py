@@ -70,6 +70,29 @@ class TestRenew(CliTestCase):
         self.assertEqual(self.fake.holds('jira'), [])
         self.assertEqual(self.client.props(conn)['Status'], 'expiring')
 
+    def test_a_renewal_only_the_assistant_can_do_says_what_next(self):
+        # An assistant too old for the Migration API: renew by hand, then record it.
+        conn = self.cli_add_connection('oldjira', 'acme')
+        cid = conn.rsplit('/', 1)[1]
+        res = self.ctl('renew', cid, '--allow-migrations-data-access')
+        self.assertFailed(res)
+        self.assertIn('cmatokenctl open %s' % cid, res.err)
+        self.assertIn('cmatokenctl mark-renewed %s' % cid, res.err)
+        # A transient failure does not send the admin to the browser.
+        conn2 = self.cli_add_connection('jira', 'acme')
+        self.fake.add_fault({'endpoint': 'save', 'status': 503, 'count': 1})
+        res = self.ctl('renew', conn2.rsplit('/', 1)[1], '--allow-migrations-data-access')
+        self.assertFailed(res)
+        self.assertNotIn('mark-renewed', res.err)
+
+    def test_future_or_too_old_messages_name_no_api_detail(self):
+        conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - DAY)
+        for when in (now() + 3 * DAY, -5):
+            with self.subTest(when=when):
+                res = self.ctl('mark-renewed', conn, '--at', str(when))
+                self.assertNotIn('or 0', res.err)
+                self.assertNotIn('seconds since', res.err)
+
     def test_ctrl_c_cancels(self):
         conn = self.cli_add_connection('jira', 'acme', renewed_at=now() - 18 * DAY)
         before = self.client.props(conn)['RenewedAt']
