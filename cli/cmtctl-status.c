@@ -235,6 +235,21 @@ add_int (JsonBuilder *b,
   json_builder_add_int_value (b, value);
 }
 
+/* A time as seconds since the epoch under @key, and beside it as ISO 8601
+ * UTC under "@key_iso" ("" when 0: never, or no date). */
+static void
+add_time (JsonBuilder *b,
+          const char  *key,
+          gint64       value)
+{
+  g_autofree char *iso_key = g_strconcat (key, "_iso", NULL);
+  g_autoptr(GDateTime) dt = value > 0 ? g_date_time_new_from_unix_utc (value) : NULL;
+  g_autofree char *iso = dt != NULL ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+  add_int (b, key, value);
+  add_string (b, iso_key, iso);
+}
+
 static void
 add_bool (JsonBuilder *b,
           const char  *key,
@@ -278,7 +293,7 @@ print_json (StatusView *view,
   add_int (b, "credential_warn_before", view->credential_warn_before);
   json_builder_end_object (b);
 
-  add_int (b, "now", view->now);
+  add_time (b, "now", view->now);
   add_bool (b, "attention_needed", attention);
 
   json_builder_set_member_name (b, "connections");
@@ -302,13 +317,13 @@ print_json (StatusView *view,
       add_string (b, "cloud_account_id", cmtctl_path_id (cmt_connection_get_cloud_account (c)));
       add_string (b, "cloud_account_email", account != NULL ? cmt_cloud_account_get_email (account) : "");
       add_string (b, "cloud_site_url", cmt_connection_get_cloud_site_url (c));
-      add_int (b, "renewed_at", cmt_connection_get_renewed_at (c));
-      add_int (b, "expires_at", cmt_connection_get_expires_at (c));
+      add_time (b, "renewed_at", cmt_connection_get_renewed_at (c));
+      add_time (b, "expires_at", cmt_connection_get_expires_at (c));
       add_string (b, "status", cmt_connection_get_status (c));
       add_bool (b, "renewing", cmt_connection_get_renewing (c));
       add_string (b, "renew_step", cmt_connection_get_renew_step (c));
       add_bool (b, "auto_renew", cmt_connection_get_auto_renew (c));
-      add_int (b, "auto_renew_consent_at", cmt_connection_get_auto_renew_consent_at (c));
+      add_time (b, "auto_renew_consent_at", cmt_connection_get_auto_renew_consent_at (c));
       add_string (b, "last_error", cmt_connection_get_last_error (c));
       add_bool (b, "attention_needed", cmt_connection_get_attention_needed (c));
       json_builder_end_object (b);
@@ -326,9 +341,9 @@ print_json (StatusView *view,
       add_string (b, "email", cmt_cloud_account_get_email (a));
       add_string (b, "site_url", cmt_cloud_account_get_site_url (a));
       add_string (b, "display_name", cmt_cloud_account_get_display_name (a));
-      add_int (b, "token_expires_at", cmt_cloud_account_get_token_expires_at (a));
+      add_time (b, "token_expires_at", cmt_cloud_account_get_token_expires_at (a));
       add_string (b, "status", cmt_cloud_account_get_status (a));
-      add_int (b, "last_checked_at", cmt_cloud_account_get_last_checked_at (a));
+      add_time (b, "last_checked_at", cmt_cloud_account_get_last_checked_at (a));
       add_string (b, "last_error", cmt_cloud_account_get_last_error (a));
       add_bool (b, "attention_needed", cmt_cloud_account_get_attention_needed (a));
       json_builder_end_object (b);
@@ -347,9 +362,9 @@ print_json (StatusView *view,
       add_string (b, "base_url", cmt_server_get_base_url (s));
       add_string (b, "auth_kind", cmt_server_get_auth_kind (s));
       add_string (b, "username", cmt_server_get_username (s));
-      add_int (b, "secret_expires_at", cmt_server_get_secret_expires_at (s));
+      add_time (b, "secret_expires_at", cmt_server_get_secret_expires_at (s));
       add_string (b, "status", cmt_server_get_status (s));
-      add_int (b, "last_checked_at", cmt_server_get_last_checked_at (s));
+      add_time (b, "last_checked_at", cmt_server_get_last_checked_at (s));
       add_string (b, "last_error", cmt_server_get_last_error (s));
       add_bool (b, "attention_needed", cmt_server_get_attention_needed (s));
       json_builder_end_object (b);

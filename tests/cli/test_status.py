@@ -1,6 +1,7 @@
 # test_status.py: `cmatokenctl status`: the tables (wide characters too), --json, exit code 3
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -92,6 +93,12 @@ class TestStatus(CliTestCase):
                           ('auto_renew', 'AutoRenew'), ('last_error', 'LastError'),
                           ('attention_needed', 'AttentionNeeded')]:
             self.assertEqual(c[key], props[prop], key)
+        # ISO 8601 beside every epoch ("" for 0).
+        for key in ('renewed_at', 'expires_at'):
+            self.assertEqual(c[key + '_iso'],
+                             time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(c[key])), key)
+        self.assertEqual(c['auto_renew_consent_at_iso'], '')
+        self.assertRegex(data['now_iso'], r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$')
         self.assertEqual(c['server_url'], self.fake.server_url('jira'))
         self.assertEqual(c['cloud_account_email'], 'admin@acme.test')
         self.assertEqual(c['assistant'], 'JCMA')
