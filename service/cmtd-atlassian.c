@@ -1018,6 +1018,17 @@ op_send (GTask               *task,
 
 /* check_cloud_account */
 
+/* Jira's Seraph says a login failed (often its CAPTCHA), even with 200. */
+static gboolean
+seraph_refused (SoupMessage *msg)
+{
+  const char *reason = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "X-Seraph-LoginReason");
+
+  return reason != NULL && (strstr (reason, "AUTHENTICATED_FAILED") != NULL ||
+                            strstr (reason, "AUTHENTICATION_DENIED") != NULL);
+}
+
 /* The ways a server or site says "not you" with an answer that looks like a
  * success, or like something else: Seraph's headers, Basic authentication
  * turned off, a login page, Confluence's anonymous user. NULL when none
@@ -1030,7 +1041,6 @@ refused_login_error (OpData       *op,
                      gboolean      cloud)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers (msg);
-  const char *reason = soup_message_headers_get_one (headers, "X-Seraph-LoginReason");
   const char *denied = soup_message_headers_get_one (headers, "X-Authentication-Denied-Reason");
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
   int code = cloud ? CMT_ERROR_CLOUD_AUTH_FAILED : CMT_ERROR_SERVER_AUTH_FAILED;
@@ -1042,8 +1052,7 @@ refused_login_error (OpData       *op,
     return g_error_new (CMT_ERROR, code,
                         _("%s wants a CAPTCHA after failed logins, so it refuses the credential for now. Log in to it once in a browser, or use a personal access token, then enter the credential again."),
                         op->host);
-  if (reason != NULL && (strstr (reason, "AUTHENTICATED_FAILED") != NULL ||
-                         strstr (reason, "AUTHENTICATION_DENIED") != NULL))
+  if (seraph_refused (msg))
     return NULL; /* the caller's own "did not accept" */
   if (status == SOUP_STATUS_FORBIDDEN && data != NULL &&
       g_strstr_len (data, len, "Basic Authentication has been disabled") != NULL)
@@ -1072,15 +1081,6 @@ refused_login_error (OpData       *op,
   return NULL;
 }
 
-static gboolean
-seraph_refused (SoupMessage *msg)
-{
-  const char *reason = soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                                     "X-Seraph-LoginReason");
-
-  return reason != NULL && (strstr (reason, "AUTHENTICATED_FAILED") != NULL ||
-                            strstr (reason, "AUTHENTICATION_DENIED") != NULL);
-}
 
 static void on_cloud_myself (GObject *source, GAsyncResult *result, gpointer user_data);
 
@@ -1200,6 +1200,7 @@ on_cloud_myself (GObject      *source,
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
   guint status = 0;
+  gboolean refused;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
   if (body == NULL)
@@ -1218,19 +1219,19 @@ on_cloud_myself (GObject      *source,
       return;
     }
 
+  refused = seraph_refused (send_request_get_message (result));
   error = refused_login_error (op, send_request_get_message (result), body, status, TRUE);
   if (error != NULL)
     g_task_return_error (task, error);
-  else if (SOUP_STATUS_IS_SUCCESSFUL (status) && !seraph_refused (send_request_get_message (result)))
+  else if (SOUP_STATUS_IS_SUCCESSFUL (status) && !refused)
     return_display_name (task, op, body);
-  else if (status == SOUP_STATUS_UNAUTHORIZED && !seraph_refused (send_request_get_message (result)))
+  else if (status == SOUP_STATUS_UNAUTHORIZED && !refused)
     {
       /* Maybe a scoped token: they work only through the gateway. */
       op_send (task, "GET", "/_edge/tenant_info", NULL, on_tenant_info);
       return;
     }
-  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN ||
-           seraph_refused (send_request_get_message (result)))
+  else if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN || refused)
     g_task_return_error (task, cloud_token_refused (op));
   else if (status == SOUP_STATUS_NOT_FOUND)
     g_task_return_new_error (task, CMT_ERROR, CMT_ERROR_NOT_SUPPORTED,

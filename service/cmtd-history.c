@@ -18,7 +18,6 @@ struct _CmtdHistory
   char        *path;
   CmtdClock   *clock;
   GQueue      *entries;     /* GVariant a{sv}, oldest first, at most CMTD_HISTORY_MAX_ENTRIES */
-  GQueue      *lines;       /* char *, the same entries as JSON lines */
   guint        file_lines;  /* lines in the file, as far as we know */
   GThreadPool *writer;      /* one thread: the writes keep their order */
 };
@@ -86,7 +85,6 @@ cmtd_history_finalize (GObject *object)
 
   g_thread_pool_free (self->writer, FALSE, TRUE);
   g_queue_free_full (self->entries, (GDestroyNotify) g_variant_unref);
-  g_queue_free_full (self->lines, g_free);
   g_free (self->path);
   g_clear_object (&self->clock);
 
@@ -103,7 +101,6 @@ static void
 cmtd_history_init (CmtdHistory *self)
 {
   self->entries = g_queue_new ();
-  self->lines = g_queue_new ();
   self->writer = g_thread_pool_new (write_job, NULL, 1, FALSE, NULL);
 }
 
@@ -148,18 +145,41 @@ entry_from_json (JsonNode *node)
   return g_variant_ref_sink (g_variant_dict_end (&dict));
 }
 
+/* The line of the file for @entry: time, then the strings, in that order. */
+static char *
+line_of (GVariant *entry)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  gint64 time = 0;
+
+  g_variant_lookup (entry, "time", "x", &time);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "time");
+  json_builder_add_int_value (builder, time);
+  for (gsize i = 0; i < G_N_ELEMENTS (string_members); i++)
+    {
+      const char *value = "";
+
+      if (!g_variant_lookup (entry, string_members[i], "&s", &value))
+        g_variant_lookup (entry, string_members[i], "&o", &value);
+      json_builder_set_member_name (builder, string_members[i]);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
 static void
 keep (CmtdHistory *self,
-      GVariant    *entry,
-      char        *line)
+      GVariant    *entry)
 {
   g_queue_push_tail (self->entries, entry);
-  g_queue_push_tail (self->lines, line);
   while (self->entries->length > CMTD_HISTORY_MAX_ENTRIES)
-    {
-      g_variant_unref (g_queue_pop_head (self->entries));
-      g_free (g_queue_pop_head (self->lines));
-    }
+    g_variant_unref (g_queue_pop_head (self->entries));
 }
 
 static void
@@ -193,7 +213,7 @@ load (CmtdHistory *self)
           skipped++;
           continue;
         }
-      keep (self, entry, g_strdup (lines[i]));
+      keep (self, entry);
     }
   if (skipped > 0)
     g_message ("The history %s has %u line(s) that do not parse; they are skipped", self->path, skipped);
@@ -237,61 +257,47 @@ cmtd_history_record (CmtdHistory *self,
                      const char  *account,
                      const char  *subject)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  const char *values[G_N_ELEMENTS (string_members)];
+  const char *values[G_N_ELEMENTS (string_members)] = {
+    object, kind, result, error, caller, account, subject,
+  };
+  GVariantDict dict;
   GVariant *entry;
-  char *line;
+  g_autofree char *line = NULL;
 
   g_return_if_fail (CMTD_IS_HISTORY (self));
   g_return_if_fail (g_variant_is_object_path (object));
 
-  values[0] = object;
-  values[1] = kind;
-  values[2] = result;
-  values[3] = error;
-  values[4] = caller;
-  values[5] = account;
-  values[6] = subject;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "time");
-  json_builder_add_int_value (builder, cmtd_clock_now (self->clock));
-  for (gsize i = 0; i < G_N_ELEMENTS (string_members); i++)
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, "time", "x", cmtd_clock_now (self->clock));
+  g_variant_dict_insert (&dict, "object", "o", object);
+  for (gsize i = 1; i < G_N_ELEMENTS (string_members); i++)
     {
       g_autofree char *valid = g_utf8_make_valid (values[i] != NULL ? values[i] : "", -1);
 
-      json_builder_set_member_name (builder, string_members[i]);
-      json_builder_add_string_value (builder, valid);
+      g_variant_dict_insert (&dict, string_members[i], "s", valid);
     }
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  line = json_generator_to_data (generator, NULL);
-  entry = entry_from_json (root);
-  g_assert (entry != NULL);
+  entry = g_variant_ref_sink (g_variant_dict_end (&dict));
+  line = line_of (entry);
+  keep (self, entry);
 
-  keep (self, entry, g_strdup (line));
   self->file_lines++;
   if (self->file_lines < COMPACT_AT)
-    {
-      push (self, g_strconcat (line, "\n", NULL), FALSE);
-    }
+    push (self, g_strconcat (line, "\n", NULL), FALSE);
   else
     {
       /* The file holds the newest entries again. */
       GString *all = g_string_new (NULL);
 
-      for (GList *l = self->lines->head; l != NULL; l = l->next)
+      for (GList *l = self->entries->head; l != NULL; l = l->next)
         {
-          g_string_append (all, l->data);
+          g_autofree char *one = line_of (l->data);
+
+          g_string_append (all, one);
           g_string_append_c (all, '\n');
         }
-      self->file_lines = self->lines->length;
+      self->file_lines = self->entries->length;
       push (self, g_string_free (all, FALSE), TRUE);
     }
-  g_free (line);
 }
 
 GVariant *
@@ -325,12 +331,4 @@ cmtd_history_query (CmtdHistory *self,
   for (start = found->len; start > 0; start--)
     g_variant_builder_add_value (&builder, g_ptr_array_index (found, start - 1));
   return g_variant_builder_end (&builder);
-}
-
-void
-cmtd_history_flush (CmtdHistory *self)
-{
-  /* Waits for the queued writes, then a new writer for later ones. */
-  g_thread_pool_free (self->writer, FALSE, TRUE);
-  self->writer = g_thread_pool_new (write_job, NULL, 1, FALSE, NULL);
 }

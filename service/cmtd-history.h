@@ -22,7 +22,7 @@ G_DECLARE_FINAL_TYPE (CmtdHistory, cmtd_history, CMTD, HISTORY, GObject)
  * asked, "cmatokend" for automatic renewal), account (s: the cloud
  * account's email, when one is involved), subject (s: what the object is,
  * readable after it is gone). Never a secret. A line that does not parse
- * (a torn last write) is skipped.
+ * (a torn last write) is skipped. Finalizing waits for the writes under way.
  */
 /* Entries are stamped with @clock's time. */
 CmtdHistory *cmtd_history_new     (const char  *path,
@@ -44,8 +44,5 @@ GVariant    *cmtd_history_query   (CmtdHistory *self,
                                    const char  *object,
                                    gint64       since,
                                    guint        limit);
-
-/* Waits for the writes under way (at shutdown). */
-void         cmtd_history_flush   (CmtdHistory *self);
 
 G_END_DECLS
