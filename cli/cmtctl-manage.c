@@ -1,6 +1,7 @@
-/* cmtctl-manage.c: "cmatokenctl check | replace-secret | remove" */
+/* cmtctl-manage.c: "cmatokenctl check | replace-secret | remove [--all]" */
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cmt-error.h"
 #include "cmt-expiry.h"
@@ -201,28 +202,14 @@ cmtctl_cmd_replace_secret (const CmtctlCommand *command,
   return CMTCTL_EXIT_OK;
 }
 
-int
-cmtctl_cmd_remove (const CmtctlCommand *command,
-                   int                  argc,
-                   char               **argv)
+/* Removes one object; prints what it removed, or why not. */
+static gboolean
+remove_one (CmtctlClient *client,
+            CmtObject    *object)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CmtctlClient) client = NULL;
-  g_autoptr(CmtObject) object = NULL;
-  g_autofree char *description = NULL;
+  g_autofree char *description = cmtctl_client_describe (client, object);
   gboolean ok;
-  int exit_code;
-
-  if (!cmtctl_parse_options (command, NULL, 1, 1, &argc, &argv, &exit_code))
-    return exit_code;
-
-  client = cmtctl_client_new (&error);
-  if (client == NULL)
-    return cmtctl_fail (error);
-  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ANY, NULL, &error);
-  if (object == NULL)
-    return cmtctl_fail (error);
-  description = cmtctl_client_describe (client, object);
 
   if (cmt_object_peek_connection (object) != NULL)
     ok = cmt_connection_call_remove_sync (cmt_object_peek_connection (object), NULL, &error);
@@ -234,9 +221,146 @@ cmtctl_cmd_remove (const CmtctlCommand *command,
   if (!ok)
     {
       cmtctl_error_from_call (&error);
-      return cmtctl_fail (error);
+      /* Translators: %1$s names an object, %2$s is why removing it failed. */
+      cmtctl_fail_message (_("%1$s: %2$s"), description, error->message);
+      return FALSE;
     }
   /* Translators: %s names what was removed. */
   printf (_("Removed %s.\n"), description);
-  return CMTCTL_EXIT_OK;
+  return TRUE;
+}
+
+/* Asks on the terminal; only "y" or "yes" (or their translation) is yes. */
+static gboolean
+confirm (const char *question)
+{
+  char answer[64];
+
+  fputs (question, stdout);
+  fflush (stdout);
+  if (fgets (answer, sizeof answer, stdin) == NULL)
+    return FALSE;
+  g_strstrip (answer);
+  return g_ascii_strcasecmp (answer, "y") == 0 ||
+         g_ascii_strcasecmp (answer, "yes") == 0 ||
+         /* Translators: the short answer "yes" to a y/N question, in lower case. */
+         g_strcmp0 (answer, C_("answer", "y")) == 0 ||
+         /* Translators: the answer "yes" to a y/N question, in lower case. */
+         g_strcmp0 (answer, C_("answer", "yes")) == 0;
+}
+
+/* "remove --all": connections first, then servers, then cloud accounts,
+ * so that nothing is removed while something still refers to it. */
+static int
+remove_all (const CmtctlCommand *command,
+            gboolean             yes)
+{
+  const CmtctlKind order[] = { CMTCTL_KIND_CONNECTION, CMTCTL_KIND_SERVER, CMTCTL_KIND_ACCOUNT };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  guint n_objects[G_N_ELEMENTS (order)] = { 0, };
+  guint total = 0;
+  guint failed = 0;
+  guint stray;
+
+  if (!yes && !isatty (STDIN_FILENO))
+    return cmtctl_usage_error (command->name,
+                               _("“remove --all” forgets every connection, server and cloud account and deletes "
+                                 "their stored credentials. Add --yes to do it without a question."));
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      GList *objects = cmtctl_client_list (client, order[i]);
+      n_objects[i] = g_list_length (objects);
+      total += n_objects[i];
+      g_list_free_full (objects, g_object_unref);
+    }
+
+  if (total > 0 && !yes)
+    {
+      g_autofree char *connections = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u connection", "%u connections", n_objects[0]), n_objects[0]);
+      g_autofree char *servers = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u server", "%u servers", n_objects[1]), n_objects[1]);
+      g_autofree char *accounts = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u cloud account", "%u cloud accounts", n_objects[2]), n_objects[2]);
+      /* Translators: %1$s is "2 connections", %2$s "1 server", %3$s "1 cloud account". */
+      g_autofree char *question = g_strdup_printf (_("Forget %1$s, %2$s and %3$s, and delete their stored credentials? [y/N] "),
+                                                   connections, servers, accounts);
+
+      if (!confirm (question))
+        {
+          printf ("%s\n", _("Nothing was removed."));
+          return CMTCTL_EXIT_FAILURE;
+        }
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      GList *objects = cmtctl_client_list (client, order[i]);
+      for (GList *l = objects; l != NULL; l = l->next)
+        if (!remove_one (client, l->data))
+          failed++;
+      g_list_free_full (objects, g_object_unref);
+    }
+
+  if (total == 0)
+    printf ("%s\n", _("The service stores no connection, server or cloud account."));
+
+  /* Items the service keeps because no record names them (see the README). */
+  stray = cmt_manager_get_stray_keyring_items (cmtctl_client_get_manager (client));
+  if (stray > 0)
+    printf (g_dngettext (GETTEXT_PACKAGE,
+                         "The keyring still holds %u cmatoken item that no record names; the service keeps it in case it is needed. "
+                         "To delete it too: secret-tool clear xdg:schema io.github.cmatoken.Credential\n",
+                         "The keyring still holds %u cmatoken items that no record names; the service keeps them in case they are needed. "
+                         "To delete them too: secret-tool clear xdg:schema io.github.cmatoken.Credential\n",
+                         stray), stray);
+
+  return failed == 0 ? CMTCTL_EXIT_OK : CMTCTL_EXIT_FAILURE;
+}
+
+int
+cmtctl_cmd_remove (const CmtctlCommand *command,
+                   int                  argc,
+                   char               **argv)
+{
+  gboolean all = FALSE;
+  gboolean yes = FALSE;
+  const GOptionEntry entries[] = {
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
+      N_("Forget every connection, server and cloud account, and delete their stored credentials"), NULL },
+    { "yes", 0, 0, G_OPTION_ARG_NONE, &yes,
+      N_("With --all: do not ask first"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(CmtObject) object = NULL;
+  int exit_code;
+
+  if (!cmtctl_parse_options (command, entries, 0, 1, &argc, &argv, &exit_code))
+    return exit_code;
+  if (all && argc > 1)
+    return cmtctl_usage_error (command->name, _("Give an OBJECT or --all, not both."));
+  if (yes && !all)
+    return cmtctl_usage_error (command->name, _("--yes goes with --all."));
+  if (all)
+    return remove_all (command, yes);
+  if (argc < 2)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s remove OBJECT | --all [--yes]", g_get_prgname ());
+      /* Translators: %s is the command's syntax, e.g. "cmatokenctl remove OBJECT". */
+      return cmtctl_usage_error (command->name, _("Some arguments are missing. Usage: %s"), usage);
+    }
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ANY, NULL, &error);
+  if (object == NULL)
+    return cmtctl_fail (error);
+
+  return remove_one (client, object) ? CMTCTL_EXIT_OK : CMTCTL_EXIT_FAILURE;
 }

@@ -2,13 +2,17 @@
 import datetime
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cliharness import (  # noqa: E402
-    DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, CliTestCase, main, now, parse_table, scaled, secret, table_section)
+    DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, CliTestCase, ctl_env, ctl_path, main, now,
+    parse_table, scaled, secret, table_section)
+from cmtharness import IFACE_MANAGER, MANAGER_PATH, Keyring  # noqa: E402
 
 
 class TestRenew(CliTestCase):
@@ -257,6 +261,97 @@ class TestRemove(CliTestCase):
         self.assertEqual(self.client.objects(IFACE_ACCOUNT), {})
         self.assertEqual(self.client.objects(IFACE_SERVER), {})
         self.assertEqual(self.keyring.items(), [])
+
+
+class TestRemoveAll(CliTestCase):
+    """remove --all: every object and its credential, after a question on a
+    terminal (or --yes); items no record names are kept and reported."""
+
+    def add_everything(self):
+        self.cli_add_connection('jira', 'acme')
+        self.cli_add_connection('wiki', 'acme')
+        self.cli_add_account('other')
+        self.assertEqual(len(self.client.objects(IFACE_CONNECTION)), 2)
+        self.assertEqual(len(self.keyring.items()), 4)
+
+    def assertEverythingStays(self):
+        self.assertEqual(len(self.client.objects(IFACE_CONNECTION)), 2)
+        self.assertEqual(len(self.client.objects(IFACE_ACCOUNT)), 2)
+        self.assertEqual(len(self.client.objects(IFACE_SERVER)), 2)
+        self.assertEqual(len(self.keyring.items()), 4)
+
+    def ctl_on_tty(self, *args, answer):
+        """Runs cmatokenctl with a terminal as its standard input, and types @answer."""
+        master, slave = os.openpty()
+        try:
+            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+            proc = subprocess.Popen([ctl_path()] + list(args), stdin=slave, stdout=out, stderr=err,
+                                    env=ctl_env())
+            os.write(master, answer.encode())
+            return self.ctl_wait(proc, (out, err))
+        finally:
+            os.close(slave)
+            os.close(master)
+
+    def test_without_yes_and_without_a_terminal_nothing_is_removed(self):
+        self.add_everything()
+        self.assertUsage(self.ctl('remove', '--all'), '--yes')
+        self.assertEverythingStays()
+
+    def test_arguments(self):
+        self.assertUsage(self.ctl('remove', '--all', 'admin@acme.test'), 'not both')
+        self.assertUsage(self.ctl('remove', '--yes', 'admin@acme.test'), '--yes goes with --all')
+        self.assertUsage(self.ctl('remove'), 'Some arguments are missing', '--all')
+
+    def test_yes_removes_everything_and_its_credentials(self):
+        self.add_everything()
+        res = self.ctl('remove', '--all', '--yes')
+        self.assertCtl(res, 0, 'Removed JCMA connection', 'Removed CCMA connection',
+                       'Removed Jira server', 'Removed Confluence server',
+                       'Removed cloud account admin@acme.test', 'Removed cloud account admin@other.test',
+                       stream='out')
+        # Connections first: nothing is removed while something refers to it.
+        kinds = [line.split()[2] for line in res.out.splitlines()]
+        self.assertEqual(kinds, ['connection'] * 2 + ['server'] * 2 + ['account'] * 2, res.out)
+        self.assertNotIn('secret-tool', res.out)
+        self.assertEqual(self.client.objects(IFACE_CONNECTION), {})
+        self.assertEqual(self.client.objects(IFACE_SERVER), {})
+        self.assertEqual(self.client.objects(IFACE_ACCOUNT), {})
+        self.assertEqual(self.keyring.items(), [])
+        # Nothing left: it says so, and succeeds.
+        self.assertCtl(self.ctl('remove', '--all', '--yes'), 0, 'stores no connection', stream='out')
+
+    def test_a_terminal_is_asked_first(self):
+        self.add_everything()
+        res = self.ctl_on_tty('remove', '--all', answer='n\n')
+        self.assertCtl(res, 1, 'Forget 2 connections, 2 servers and 2 cloud accounts',
+                       'Nothing was removed.', stream='out')
+        self.assertEverythingStays()
+        res = self.ctl_on_tty('remove', '--all', answer='\n')
+        self.assertEqual(res.rc, 1)
+        self.assertEverythingStays()
+        res = self.ctl_on_tty('remove', '--all', answer='y\n')
+        self.assertCtl(res, 0, 'Removed Jira server', stream='out')
+        self.assertEqual(self.keyring.items(), [])
+
+    def test_items_no_record_names_are_kept_and_reported(self):
+        self.cli_add_account('acme')
+        ghost = secret('orphan')
+        self.keyring.create_item({'xdg:schema': Keyring.SCHEMA, 'kind': 'cloud-account',
+                                  'object': 'Ghost0rphan', 'slot': 'x1'},
+                                 'cmatoken: orphan', ghost)
+        self.addCleanup(self.keyring.delete_all)
+        # The service counts them when it starts.
+        self.daemon.restart()
+        self.client.wait_until(
+            lambda: self.client.get_property(MANAGER_PATH, IFACE_MANAGER, 'StrayKeyringItems') == 1, 10,
+                               'the unnamed item to be counted')
+        res = self.ctl('remove', '--all', '--yes')
+        self.assertCtl(res, 0, 'Removed cloud account admin@acme.test',
+                       'The keyring still holds 1 cmatoken item',
+                       'secret-tool clear xdg:schema io.github.cmatoken.Credential', stream='out')
+        self.assertEqual(len(self.keyring.items()), 1)
+        self.assertEqual(len(self.keyring.items(object='Ghost0rphan')), 1)
 
 
 if __name__ == '__main__':
