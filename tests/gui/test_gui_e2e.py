@@ -14,7 +14,7 @@ import unittest
 import pyatspi
 
 from atspi_harness import App, Display, log, text_of, wait_until
-from cmtharness import DAY, IFACE_CONNECTION, ServiceTestCase, main, now
+from cmtharness import DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, ServiceTestCase, main, now
 
 
 def url_display(url):
@@ -196,6 +196,45 @@ class MainWindowTest(GuiTestCase):
         app.wait_text_gone('Token lifetime in days')
         app.key('alt+1')
         app.find_text(self.jira_title)
+
+    def test_forget_everything(self):
+        jira, wiki = self.add_two_connections()
+        self.add_account('other')
+        self.assertEqual(len(self.keyring.items()), 4)
+        app = self.start_app()
+        app.find_text(self.jira_title)
+        app.key('ctrl+comma')
+        prefs = app.window('Preferences')
+        # Below the fold of the page: found without scrolling.
+        forget = app.find('push button', 'Forget Everything…', root=prefs, visible=False)
+        self.assertTrue(app.has_state(forget, pyatspi.STATE_SENSITIVE))
+
+        # Cancel changes nothing.
+        app.click(forget)
+        dialog = app.window('Forget Everything?')
+        app.find_text('2 connections, 2 servers and 2 cloud accounts will be removed, and their credentials '
+                      'deleted from the keyring. The migration assistants keep their tokens; this cannot be undone.',
+                      root=dialog)
+        self.assertEqual(app.unnamed_controls(dialog), [])
+        app.press('push button', 'Cancel')
+        app.wait_window_gone(dialog)
+        self.assertEqual(len(self.client.objects(IFACE_CONNECTION)), 2)
+        self.assertEqual(len(self.keyring.items()), 4)
+
+        # Forget Everything: every object and every credential.
+        app.click(forget)
+        dialog = app.window('Forget Everything?')
+        app.press('push button', 'Forget Everything')
+        app.wait_window_gone(dialog)
+        app.find_text('Everything was forgotten, and the credentials deleted from the keyring.', timeout=20)
+        self.assertEqual(self.client.objects(IFACE_CONNECTION), {})
+        self.assertEqual(self.client.objects(IFACE_SERVER), {})
+        self.assertEqual(self.client.objects(IFACE_ACCOUNT), {})
+        self.assertEqual(self.keyring.items(), [])
+        # Nothing left to forget.
+        wait_until(lambda: not app.has_state(forget, pyatspi.STATE_SENSITIVE), 10, 'the button to be insensitive')
+        app.key('Escape')
+        app.wait_window_gone(prefs)
 
     def test_show_connection(self):
         jira, wiki = self.add_two_connections()
