@@ -582,11 +582,20 @@ class App:
         subprocess.run(['xdotool', 'key', '--clearmodifiers'] + list(keys), env=self.env, check=True)
         iterate(0.2)
 
-    def screenshot(self, name):
-        """Saves the whole screen as NAME.png in screenshot_dir(); returns the path."""
+    def screenshot(self, name, window=None):
+        """Saves the whole screen as NAME.png in screenshot_dir(), or only
+        @window (an accessible from windows()) cut out of it; returns the path."""
         path = os.path.join(screenshot_dir(), name + '.png')
         iterate(0.3)  # let the last frame reach the screen
-        subprocess.run(['import', '-window', 'root', path], env=self.env, check=True,
+        crop = []
+        if window is not None:
+            # No window manager: each window's size is its extents, at its
+            # position on the screen.
+            ext = window.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+            if ext.width <= 0 or ext.height <= 0:
+                raise AssertionError('the window "%s" has no size to capture' % name_of(window))
+            crop = ['-crop', '%dx%d+%d+%d' % (ext.width, ext.height, max(ext.x, 0), max(ext.y, 0)), '+repage']
+        subprocess.run(['import', '-window', 'root'] + crop + [path], env=self.env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         log('screenshot', path)
         return path

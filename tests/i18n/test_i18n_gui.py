@@ -82,10 +82,15 @@ class I18nGuiTest(ServiceTestCase):
             self.app.env.pop(name, None)
         return self.app.start()
 
-    def shot(self, name):
+    def shot(self, name, window=None):
+        """The screen as i18n-<lang>-NAME.png; with @window, also that window
+        alone as i18n-<lang>-NAME-window.png (the AppStream screenshots,
+        build-aux/screenshots.sh)."""
         # The pointer off the windows: a tooltip left from a click would cover a row.
         subprocess.run(['xdotool', 'mousemove', '1279', '899'], env=self.app.env, check=True)
         iterate(0.5)
+        if window is not None:
+            self.app.screenshot('i18n-%s-%s-window' % (lang_tag(), name), window)
         return self.app.screenshot('i18n-%s-%s' % (lang_tag(), name))
 
     def find_word(self, text, root=None, timeout=10):
@@ -135,7 +140,7 @@ class I18nGuiTest(ServiceTestCase):
         app.find_text(w.valid_until(self.client.get_property(self.wiki, IFACE_CONNECTION, 'ExpiresAt')))
         app.find_text(w.expired_days_ago(2))
         app.find_text(w._('Cloud account: %s') % 'admin@acme.test')
-        self.shot('connections')
+        self.shot('connections', main_window)
         self.assertLanguage('connections page', main_window)
 
         app.key('alt+2')
@@ -165,7 +170,7 @@ class I18nGuiTest(ServiceTestCase):
         # Atlassian's steps, as the Migration Assistant names them (ja.po keeps
         # the English of some, as Atlassian's Japanese UI does).
         self.find_word(w.tr('How it works'), root=dialog)
-        self.shot('jcma-how')
+        self.shot('jcma-how', dialog)
         self.assertLanguage('renewal flow (how it works)', dialog)
         app.click(app.find('push button', w.tr('Connect to cloud'), root=dialog))
 
@@ -185,7 +190,7 @@ class I18nGuiTest(ServiceTestCase):
         consent = app.find('check box', w.tr('Allow Atlassian to access migrations data'), root=dialog)
         app.toggle(consent)
         wait_until(lambda: confirm.getState().contains(pyatspi.STATE_SENSITIVE), 5, 'Confirm to be enabled')
-        self.shot('jcma-consent')
+        self.shot('jcma-consent', dialog)
         self.assertLanguage('renewal flow (consent)', dialog)
         app.click(confirm)
 
