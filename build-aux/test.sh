@@ -6,7 +6,9 @@
 #   2. the plain build (-Werror): the service's tests with the daemon under
 #      valgrind memcheck (a representative subset of the slowest files, see
 #      valgrind_subset in tests/service/), and the benchmark's smoke run
-#      (timings of a sanitized build mean nothing).
+#      (timings of a sanitized build mean nothing);
+#   3. the Debian package (tests/package/): dpkg-buildpackage, lintian, apt
+#      install into a throwaway root, and the installed files tried there.
 #
 # The asan run includes the fuzz test (tests/fuzz/: libFuzzer on the URL
 # parser for CMT_FUZZ_SECONDS, 30 by default), built with clang.
@@ -50,9 +52,10 @@ run() {
   failed=$((failed + ${fl:-0} + ${up:-0} + ${to:-0}))
 }
 
-run asan -C build-asan --num-processes 2 --no-suite bench
+run asan -C build-asan --num-processes 2 --no-suite bench --no-suite package
 run valgrind -C build --setup valgrind --suite service --num-processes 2
 run bench -C build --suite bench --num-processes 2
+run package -C build --suite package
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
