@@ -1598,8 +1598,14 @@ on_token_saved (GObject      *source,
   guint status = 0;
 
   body = send_request_finish (CMTD_ATLASSIAN (source), result, &status, &error);
-  if (body == NULL)
+  /* The server's credential refused as at a check: a CAPTCHA, Basic
+   * authentication turned off, a login page, the anonymous user, Seraph. */
+  if (body != NULL)
+    error = refused_login_error (op, send_request_get_message (result), body, status, FALSE);
+  if (body == NULL || error != NULL)
     g_task_return_error (task, error);
+  else if (seraph_refused (send_request_get_message (result)))
+    g_task_return_error (task, server_auth_error (op, SOUP_STATUS_UNAUTHORIZED));
   else if (SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       GError *answer_error = save_answer_error (op, body);

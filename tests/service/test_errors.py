@@ -260,6 +260,33 @@ class TestRefusedLogins(ErrorCase):
         self.fake.clear_faults()
 
 
+class TestRefusedLoginsAtRenewal(ErrorCase):
+    """The same refusals when the server answers the save of a renewal (its
+    credential changed on the server since it was checked): ServerAuthFailed
+    naming the fix, the token state unchanged, the server marked invalid; the
+    cloud site's refusals of the token request likewise CloudAuthFailed."""
+    wipe_between_tests = True
+    SAVE_CASES = [
+        ('seraph-failed', 'did not accept'),
+        ('seraph-captcha', 'CAPTCHA'),
+        ('basic-disabled', 'Basic authentication turned off'),
+        ('login-html', 'login page'),
+        ('anonymous', 'anonymous user'),
+    ]
+
+    def test_renew_save(self):
+        for body, needle in self.SAVE_CASES:
+            with self.subTest(body):
+                self.fake.clear_faults()
+                self.wipe()
+                srv = self.add_server('wiki', 'basic')
+                conn = self.add_connection('wiki', 'acme')
+                self.fake.add_fault({'endpoint': 'save', 'body': body})
+                err = self.renewal_fails(conn, 'ServerAuthFailed')
+                self.assertIn(needle, err.message)
+                self.assertIn(needle, self.client.props(conn)['LastError'])
+                self.assertEqual(self.client.props(srv)['Status'], 'invalid')
+        self.fake.clear_faults()
 class TestRejectedAndUnsupported(ErrorCase):
 
     def test_save_refused(self):

@@ -239,6 +239,35 @@ class TestFailures(AutoRenewCase):
                           if 'could not be renewed automatically' in n['summary']])
         self.assertNotIn('stops until the admin acts', self.daemon.log_text())
 
+    def test_a_refused_server_login_stops_it_until_the_admin_acts(self):
+        # The server refuses its credential when the token is saved, in the
+        # ways real servers do (test_errors TestRefusedLoginsAtRenewal has
+        # the messages): no retry every few seconds, the admin is told why.
+        cases = [('seraph-captcha', 'CAPTCHA'), ('basic-disabled', 'Basic authentication turned off'),
+                 ('login-html', 'login page'), ('anonymous', 'anonymous user')]
+        for n, (body, needle) in enumerate(cases):
+            with self.subTest(body):
+                self.fake.clear_faults()
+                self.fake.add_fault({'endpoint': 'save', 'body': body})
+                srv = self.add_server('wiki', 'basic')
+                conn = self.add_connection('wiki', 'acme')
+                self.auto_on(conn)
+                self.client.wait_for_property(conn, IFACE_CONNECTION, 'AttentionNeeded', True, 20)
+                self.assertIn(needle, self.client.props(conn)['LastError'])
+                self.assertEqual(self.client.props(conn)['RenewedAt'], 0)
+                self.assertEqual(self.client.props(srv)['Status'], 'invalid')
+                def failures():
+                    return [x for x in self.notifications.notifies()
+                            if 'could not be renewed automatically' in x['summary']]
+                self.client.wait_until(lambda: len(failures()) == n + 1, 10, 'the failure notified')
+                self.assertIn(needle, failures()[-1]['body'])
+                requests = self.token_requests()
+                self.quiet(3 * BACKOFF)
+                self.assertEqual(self.token_requests(), requests, 'a refused login was retried')
+                self.client.remove(conn)
+                self.client.remove(srv)
+        self.fake.clear_faults()
+
     def test_a_rejected_token_stops_until_the_admin_renews(self):
         # A server without the migration API: nothing to retry.
         conn = self.add_connection('oldjira', 'acme', check=False)
