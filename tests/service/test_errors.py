@@ -257,7 +257,22 @@ class TestRefusedLogins(ErrorCase):
                 err = self.add_fails(lambda: self.client.add_cloud_account(
                     u['email'], self.fake.site_url('acme'), u['api_token'], 0), 'CloudAuthFailed')
                 self.assertIn(needle, err.message)
+        # And at Check() of a stored account: invalid, the fix named; valid again after.
         self.fake.clear_faults()
+        acc = self.add_account('acme')
+        for body, needle in (('seraph-failed', 'did not accept'), ('seraph-captcha', 'CAPTCHA'),
+                             ('login-html', 'login page')):
+            with self.subTest('check ' + body):
+                self.fake.clear_faults()
+                self.fake.add_fault({'endpoint': 'cloud-myself', 'body': body})
+                with self.assertRaisesDBus('CloudAuthFailed') as cm:
+                    self.client.check(acc)
+                self.assertIn(needle, cm.exception.message)
+                p = self.client.props(acc)
+                self.assertEqual((p['Status'], p['AttentionNeeded']), ('invalid', True))
+        self.fake.clear_faults()
+        self.client.check(acc)
+        self.assertEqual(self.client.props(acc)['Status'], 'valid')
 
 
 class TestRefusedLoginsAtRenewal(ErrorCase):
