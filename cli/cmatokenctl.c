@@ -103,6 +103,10 @@ main (int    argc,
       return CMTCTL_EXIT_OK;
     }
 
+  /* The shell completion's questions (data/completion/). */
+  if (g_str_equal (name, "__complete"))
+    return cmtctl_complete (commands, G_N_ELEMENTS (commands), argc - 1, argv + 1);
+
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (name, commands[i].name))
       return commands[i].run (&commands[i], argc - 1, argv + 1);

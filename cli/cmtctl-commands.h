@@ -22,6 +22,8 @@ int cmtctl_cmd_auto_renew      (const CmtctlCommand *command, int argc, char **a
 /* cmtctl-history.c */
 int cmtctl_cmd_history         (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_export          (const CmtctlCommand *command, int argc, char **argv);
+/* cmtctl-complete.c: "__complete", for the shell completion; not a listed command */
+int cmtctl_complete            (const CmtctlCommand *commands, guint n_commands, int argc, char **argv);
 /* cmtctl-open.c */
 int cmtctl_cmd_open            (const CmtctlCommand *command, int argc, char **argv);
 

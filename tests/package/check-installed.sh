@@ -52,7 +52,9 @@ for f in /etc/xdg/autostart/io.github.cmatoken.Daemon.desktop \
          /usr/share/metainfo/io.github.cmatoken.metainfo.xml \
          /usr/share/locale/ja/LC_MESSAGES/cmatoken.mo \
          /usr/share/dbus-1/services/io.github.cmatoken.Daemon.service \
-         /usr/share/dbus-1/services/io.github.cmatoken.service; do
+         /usr/share/dbus-1/services/io.github.cmatoken.service \
+         /usr/share/bash-completion/completions/cmatokenctl \
+         /usr/share/zsh/vendor-completions/_cmatokenctl; do
   [ -e "$f" ] || fail "$f is missing"
 done
 LANGUAGE=ja cmatokenctl --help | grep -q 'コマンド' || fail "cmatokenctl --help is not in Japanese with LANGUAGE=ja"
