@@ -12,7 +12,7 @@ static const CmtctlCommand commands[] = {
   { "add-cloud-account", N_("EMAIL SITE_URL"),
     N_("Store a cloud site admin’s Atlassian API token (read from standard input)"),
     cmtctl_cmd_add_account },
-  { "add-server", N_("jira|confluence URL"),
+  { "add-server", N_("jira|confluence URL --pat|--basic USERNAME"),
     N_("Store a Jira or Confluence server and its credential (read from standard input)"),
     cmtctl_cmd_add_server },
   { "add-connection", N_("SERVER CLOUD_ACCOUNT [CLOUD_SITE_URL]"),
@@ -66,10 +66,13 @@ print_usage (FILE *out)
                             "server’s URL or by the account’s email (EMAIL@SITE_URL when an email has several sites)."));
   fprintf (out, "%s\n", _("Secrets are read from standard input (one line) or typed at a prompt that does not echo; "
                           "never from the command line."));
-  fprintf (out, "%s\n", _("DATE is YYYY-MM-DD or a Unix timestamp."));
+  fprintf (out, "%s\n", _("DATE is YYYY-MM-DD, an ISO 8601 date and time (2026-12-23T09:00:00+09:00) or a Unix timestamp; "
+                          "a day alone means its end for --expires, its start for the other options."));
   fprintf (out, "%s\n", _("Exit status: 0 done, 1 failed, 2 usage error, 3 (status) something needs attention."));
   /* Translators: %s is the program name. */
   fprintf (out, _("Run “%s COMMAND --help” for a command’s options.\n"), prgname);
+  /* Translators: %s is the program name. */
+  fprintf (out, _("“%s --version” prints the version.\n"), prgname);
 }
 
 int

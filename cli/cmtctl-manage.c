@@ -124,7 +124,7 @@ cmtctl_cmd_replace_secret (const CmtctlCommand *command,
     { "pat", 0, 0, G_OPTION_ARG_NONE, &pat,
       N_("For a server: switch to a personal access token"), NULL },
     { "basic", 0, 0, G_OPTION_ARG_STRING, &basic_user,
-      N_("For a server: switch to this user's password"), N_("USERNAME") },
+      N_("For a server: switch to this user’s password"), N_("USERNAME") },
     { NULL }
   };
   g_autoptr(GError) error = NULL;

@@ -107,7 +107,7 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
     { "allow-migrations-data-access", 0, 0, G_OPTION_ARG_NONE, &consent,
       N_("Agree that Atlassian may access migrations data (required)"), NULL },
     { "cloud-account", 0, 0, G_OPTION_ARG_STRING, &account_name,
-      N_("Renew as this stored cloud account instead (\"Change account\"); it becomes the connection's account"),
+      N_("Renew as this stored cloud account instead (“Change account”); it becomes the connection’s account"),
       N_("ACCOUNT") },
     { NULL }
   };

@@ -7,7 +7,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cliharness import IFACE_SERVER, CliTestCase, builddir, main, run_on_empty_bus, secret  # noqa: E402
 
 COMMANDS = ['status', 'add-cloud-account', 'add-server', 'add-connection', 'check', 'renew',
-            'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'open']
+            'mark-renewed', 'auto-renew', 'replace-secret', 'remove', 'history', 'export', 'open']
 
 
 class TestUsage(CliTestCase):

@@ -47,6 +47,26 @@ lintian --fail-on error,warning --allow-root "$changes" || {
   exit 1
 }
 
+echo "== the meson options a distribution uses: -Dgui=disabled -Dman=disabled -Dtests=false"
+# The service and the command line client alone, without GTK or scdoc.
+if ! { meson setup "$work/minimal" "$srcdir" -Dgui=disabled -Dman=disabled -Dtests=false -Dwerror=true &&
+       ninja -C "$work/minimal" && meson install -C "$work/minimal" --destdir "$work/minimal-dest"; } \
+     >"$work/minimal.log" 2>&1; then
+  tail -40 "$work/minimal.log"
+  echo "test-package: the build with -Dgui=disabled -Dman=disabled -Dtests=false failed" >&2
+  exit 1
+fi
+installed=$(cd "$work/minimal-dest" && find . -type f | sort)
+for f in bin/cmatokenctl libexec/cmatokend; do
+  echo "$installed" | grep -q "/$f\$" || { echo "test-package: the minimal build installs no $f" >&2; exit 1; }
+done
+for f in bin/cmatoken share/applications/io.github.cmatoken.desktop share/man/man1/cmatokenctl.1; do
+  if echo "$installed" | grep -q "/$f\$"; then
+    echo "test-package: the minimal build installs $f" >&2; exit 1
+  fi
+done
+echo "$(echo "$installed" | wc -l) files, no app, no man pages"
+
 echo "== a fresh Debian 12 root (debootstrap --variant=minbase)"
 # From the mirror this system's apt uses.
 mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\/debian\)[[:space:]]*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1)
