@@ -412,6 +412,28 @@ class TestRenewalAnswers(ErrorCase):
         self.assertNotIn('os_destination', err.message)
 
 
+    def test_a_redirect_at_check(self):
+        # A stored server that now redirects (moved to https): Check() names
+        # where it points and says to use it.
+        srv = self.add_server('jira2')
+        server = self.fake.server_url('jira2')
+        https = 'https://' + server.split('://', 1)[1]
+        self.fake.add_fault({'endpoint': 'server-myself', 'status': 301,
+                             'location': https + '/rest/api/2/myself', 'count': 1})
+        with self.assertRaisesDBus('NotSupported') as cm:
+            self.client.check(srv)
+        self.assertIn('use %s' % https, cm.exception.message)
+        self.assertNoSecrets(cm.exception.message)
+        # The address is wrong, not the credential: it is not marked invalid,
+        # and the server's LastError says what to do until a check passes.
+        p = self.client.props(srv)
+        self.assertEqual(p['Status'], 'valid')
+        self.assertIn('use %s' % https, p['LastError'])
+        self.fake.clear_faults()
+        self.client.check(srv)
+        self.assertEqual(self.client.props(srv)['LastError'], '')
+
+
 class TestScopedTokens(ErrorCase):
     """Scoped API tokens (the only kind a service account can create) are
     refused by the site itself and valid through Atlassian's gateway."""

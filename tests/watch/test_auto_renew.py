@@ -243,7 +243,8 @@ class TestFailures(AutoRenewCase):
         # The server refuses its credential when the token is saved, in the
         # ways real servers do (test_errors TestRefusedLoginsAtRenewal has
         # the messages): no retry every few seconds, the admin is told why.
-        cases = [('seraph-captcha', 'CAPTCHA'), ('basic-disabled', 'Basic authentication turned off'),
+        cases = [('seraph-failed', 'did not accept'), ('seraph-captcha', 'CAPTCHA'),
+                 ('basic-disabled', 'Basic authentication turned off'),
                  ('login-html', 'login page'), ('anonymous', 'anonymous user')]
         for n, (body, needle) in enumerate(cases):
             with self.subTest(body):
@@ -266,6 +267,19 @@ class TestFailures(AutoRenewCase):
                 self.assertEqual(self.token_requests(), requests, 'a refused login was retried')
                 self.client.remove(conn)
                 self.client.remove(srv)
+        self.fake.clear_faults()
+
+    def test_exception_in_saving_token_stops_it(self):
+        # The assistant's own "Exception in saving token." (TokenRejected):
+        # the admin must act, so no retry; any other 500 would be retried.
+        self.fake.add_fault({'endpoint': 'save', 'status': 500})
+        conn = self.add_connection('jira', 'acme')
+        self.auto_on(conn)
+        self.client.wait_for_property(conn, IFACE_CONNECTION, 'AttentionNeeded', True, 20)
+        self.assertIn('Exception in saving token', self.client.props(conn)['LastError'])
+        requests = self.token_requests()
+        self.quiet(3 * BACKOFF)
+        self.assertEqual(self.token_requests(), requests, 'a rejected token was retried')
         self.fake.clear_faults()
 
     def test_a_rejected_token_stops_until_the_admin_renews(self):
