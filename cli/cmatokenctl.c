@@ -21,7 +21,7 @@ static const CmtctlCommand commands[] = {
   { "check", N_("OBJECT"),
     N_("Check a cloud account’s or server’s credential now (for a connection: both)"),
     cmtctl_cmd_check },
-  { "renew", N_("CONNECTION"),
+  { "renew", N_("CONNECTION | --expiring | --all"),
     N_("Renew a connection’s container token through the Migration API"),
     cmtctl_cmd_renew },
   { "mark-renewed", N_("CONNECTION"),
@@ -69,10 +69,8 @@ print_usage (FILE *out)
   fprintf (out, "%s\n", _("DATE is YYYY-MM-DD, an ISO 8601 date and time (2026-12-23T09:00:00+09:00) or a Unix timestamp; "
                           "a day alone means its end for --expires, its start for the other options."));
   fprintf (out, "%s\n", _("Exit status: 0 done, 1 failed, 2 usage error, 3 (status) something needs attention."));
-  /* Translators: %s is the program name. */
-  fprintf (out, _("Run “%s COMMAND --help” for a command’s options.\n"), prgname);
-  /* Translators: %s is the program name. */
-  fprintf (out, _("“%s --version” prints the version.\n"), prgname);
+  /* Translators: %1$s is the program name. */
+  fprintf (out, _("Run “%1$s COMMAND --help” for a command’s options, “%1$s --version” for the version.\n"), prgname);
 }
 
 int

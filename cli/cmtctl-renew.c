@@ -3,6 +3,7 @@
 #include <glib-unix.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmt-error.h"
 #include "cmt-expiry.h"
@@ -96,12 +97,191 @@ on_interrupt (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* "renew --expiring | --all": every Renew at once (the service bounds how
+ * many run in parallel and how fast each host is asked), a line each as
+ * they finish. */
+typedef struct {
+  GMainLoop *loop;
+  GPtrArray *connections;   /* CmtConnection */
+  guint      pending;
+  guint      failed;
+  gboolean   cancel_requested;
+  gboolean   gave_up;
+  CmtctlClient *client;
+} RenewMany;
+
+typedef struct {
+  RenewMany     *many;
+  CmtConnection *connection;
+  char          *title;
+} RenewOne;
+
+static char *
+connection_title (CmtctlClient  *client,
+                  CmtConnection *connection)
+{
+  g_autofree char *host = cmtctl_client_connection_host (client, connection);
+  g_autofree char *site = cmt_url_display (cmt_connection_get_cloud_site_url (connection));
+
+  /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site. */
+  return g_strdup_printf (_("%1$s %2$s → %3$s"),
+                          cmtctl_assistant_name (cmt_connection_get_product (connection)), host, site);
+}
+
+static void
+on_one_renewed (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RenewOne *one = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 expires_at = 0;
+
+  if (cmt_connection_call_renew_finish (CMT_CONNECTION (source), &expires_at, result, &error))
+    {
+      g_autofree char *date = cmt_expiry_format_date (expires_at);
+      /* Translators: %1$s names a connection ("JCMA jira.example.com → acme.atlassian.net"), %2$s is a date. */
+      printf (_("Renewed: %1$s, valid until %2$s\n"), one->title, date);
+    }
+  else
+    {
+      g_autofree char *message = NULL;
+
+      cmtctl_error_from_call (&error);
+      message = cmtctl_sanitize (error->message);
+      one->many->failed++;
+      /* Translators: %1$s names a connection, %2$s is why its renewal failed. */
+      printf (_("Failed: %1$s: %2$s\n"), one->title, message);
+    }
+  fflush (stdout);
+
+  if (--one->many->pending == 0)
+    g_main_loop_quit (one->many->loop);
+  g_free (one->title);
+  g_free (one);
+}
+
+static gboolean
+on_many_interrupt (gpointer user_data)
+{
+  RenewMany *many = user_data;
+
+  if (!many->cancel_requested)
+    {
+      many->cancel_requested = TRUE;
+      fprintf (stderr, "%s\n", _("Cancelling the renewals… (press Ctrl+C again to stop waiting)"));
+      for (guint i = 0; i < many->connections->len; i++)
+        cmt_connection_call_cancel_renew (g_ptr_array_index (many->connections, i), NULL, NULL, NULL);
+    }
+  else
+    {
+      many->gave_up = TRUE;
+      g_main_loop_quit (many->loop);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+renew_many (const CmtctlCommand *command,
+            gboolean             all,
+            gboolean             dry_run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(GPtrArray) chosen = g_ptr_array_new_with_free_func (g_object_unref);
+  GList *objects;
+  RenewMany many = { 0 };
+  guint sigint_id, sigterm_id;
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+
+  objects = cmtctl_client_list (client, CMTCTL_KIND_CONNECTION);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      CmtConnection *connection = cmt_object_peek_connection (l->data);
+      CmtStatus status = cmt_status_from_string (cmt_connection_get_status (connection));
+
+      /* --expiring: all but the valid ones (expiring, expired, never renewed here). */
+      if (all || status != CMT_STATUS_VALID)
+        g_ptr_array_add (chosen, g_object_ref (connection));
+    }
+  g_list_free_full (objects, g_object_unref);
+
+  if (chosen->len == 0)
+    {
+      printf ("%s\n", all ? _("No connection is stored.")
+                          : _("No connection needs renewing: every token is valid beyond its warning time."));
+      return CMTCTL_EXIT_OK;
+    }
+
+  if (dry_run)
+    {
+      for (guint i = 0; i < chosen->len; i++)
+        {
+          CmtConnection *connection = g_ptr_array_index (chosen, i);
+          g_autofree char *title = connection_title (client, connection);
+          const char *state = cmtctl_status_label (cmt_connection_get_status (connection));
+
+          /* Translators: %1$s names a connection, %2$s is its status ("expiring"). */
+          printf (_("Would renew: %1$s (%2$s)\n"), title, state);
+        }
+      printf (g_dngettext (GETTEXT_PACKAGE, "%u connection would be renewed; nothing was sent.\n",
+                           "%u connections would be renewed; nothing was sent.\n", chosen->len), chosen->len);
+      return CMTCTL_EXIT_OK;
+    }
+
+  many.loop = g_main_loop_new (NULL, FALSE);
+  many.connections = chosen;
+  many.client = client;
+  many.pending = chosen->len;
+  /* Translators: %u is how many connections. */
+  fprintf (stderr, g_dngettext (GETTEXT_PACKAGE, "Renewing %u connection…\n", "Renewing %u connections…\n",
+                                chosen->len), chosen->len);
+  sigint_id = g_unix_signal_add (SIGINT, on_many_interrupt, &many);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_many_interrupt, &many);
+
+  for (guint i = 0; i < chosen->len; i++)
+    {
+      CmtConnection *connection = g_ptr_array_index (chosen, i);
+      RenewOne *one = g_new0 (RenewOne, 1);
+      g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+      one->many = &many;
+      one->connection = connection;
+      one->title = connection_title (client, connection);
+      g_variant_builder_add (&options, "{sv}", "allow-migrations-data-access", g_variant_new_boolean (TRUE));
+      /* Each waits its turn in the service's queue: allow for all of them. */
+      g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (connection), G_MAXINT);
+      cmt_connection_call_renew (connection, g_variant_builder_end (&options), NULL, on_one_renewed, one);
+    }
+  g_main_loop_run (many.loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_main_loop_unref (many.loop);
+
+  if (many.gave_up)
+    {
+      cmtctl_fail_message (_("Stopped waiting. The service may still finish or cancel the renewals; "
+                             "“%s status” shows the outcome."), g_get_prgname ());
+      /* The calls still in flight hold pointers to @many: leave without returning to it. */
+      fflush (stdout);
+      exit (CMTCTL_EXIT_FAILURE);
+    }
+  /* Translators: the summary after renewing several connections. */
+  printf (_("%1$u renewed, %2$u failed.\n"), chosen->len - many.failed, many.failed);
+  return many.failed == 0 ? CMTCTL_EXIT_OK : CMTCTL_EXIT_FAILURE;
+}
+
 int
 cmtctl_cmd_renew (const CmtctlCommand *command,
                   int                  argc,
                   char               **argv)
 {
   gboolean consent = FALSE;
+  gboolean expiring = FALSE, all = FALSE, dry_run = FALSE;
   g_autofree char *account_name = NULL;
   const GOptionEntry entries[] = {
     { "allow-migrations-data-access", 0, 0, G_OPTION_ARG_NONE, &consent,
@@ -109,6 +289,12 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
     { "cloud-account", 0, 0, G_OPTION_ARG_STRING, &account_name,
       N_("Renew as this stored cloud account instead (“Change account”); it becomes the connection’s account"),
       N_("ACCOUNT") },
+    { "expiring", 0, 0, G_OPTION_ARG_NONE, &expiring,
+      N_("Instead of one CONNECTION: every connection that needs it (expiring, expired or never renewed here)"), NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &all,
+      N_("Instead of one CONNECTION: every connection"), NULL },
+    { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run,
+      N_("With --expiring or --all: only say which connections would be renewed"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -123,10 +309,26 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
   guint sigint_id, sigterm_id;
   int exit_code;
 
-  if (!cmtctl_parse_options (command, entries, 1, 1, &argc, &argv, &exit_code))
+  if (!cmtctl_parse_options (command, entries, 0, 1, &argc, &argv, &exit_code))
     return exit_code;
-  if (!consent)
+  if (expiring && all)
+    return cmtctl_usage_error (command->name, _("Give --expiring or --all, not both."));
+  if ((expiring || all) && argc > 1)
+    return cmtctl_usage_error (command->name, _("Give a CONNECTION or --expiring / --all, not both."));
+  if ((expiring || all) && account_name != NULL)
+    return cmtctl_usage_error (command->name, _("--cloud-account goes with one CONNECTION, not with --expiring or --all."));
+  if (dry_run && !expiring && !all)
+    return cmtctl_usage_error (command->name, _("--dry-run goes with --expiring or --all."));
+  if (!expiring && !all && argc < 2)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s renew CONNECTION | --expiring | --all", g_get_prgname ());
+      /* Translators: %s is the command's syntax, e.g. "cmatokenctl remove OBJECT". */
+      return cmtctl_usage_error (command->name, _("Some arguments are missing. Usage: %s"), usage);
+    }
+  if (!consent && !dry_run)
     return cmtctl_usage_error (command->name, "%s", consent_message ());
+  if (expiring || all)
+    return renew_many (command, all, dry_run);
 
   client = cmtctl_client_new (&error);
   if (client == NULL)

@@ -90,7 +90,8 @@ source %s
         self.assertEqual(self.complete('commands'), commands)
         self.assertNotIn('__complete', self.ctl('--help').out)
         self.assertEqual(sorted(self.complete('options', 'renew')),
-                         ['--allow-migrations-data-access', '--cloud-account=', '--help'])
+                         ['--all', '--allow-migrations-data-access', '--cloud-account=', '--dry-run',
+                          '--expiring', '--help'])
         self.assertEqual(sorted(self.complete('options', 'remove')), ['--all', '--help', '--yes'])
         self.assertIn('--format=', self.complete('options', 'export'))
         self.assertEqual(self.complete('value', 'export', '--format'), ['csv', 'json'])
@@ -141,7 +142,9 @@ source %s
         self.assertEqual(self.bash('cmatokenctl re'), ['renew', 'replace-secret', 'remove'])
         self.assertEqual(self.bash('cmatokenctl remove --'), ['--help', '--all', '--yes'])
         self.assertEqual(sorted(self.bash('cmatokenctl renew --')),
-                         ['--allow-migrations-data-access', '--cloud-account=', '--help'])
+                         ['--all', '--allow-migrations-data-access', '--cloud-account=', '--dry-run',
+                          '--expiring', '--help'])
+        self.assertEqual(self.bash('cmatokenctl renew --e'), ['--expiring'])
         self.assertEqual(self.bash('cmatokenctl renew --allow-migrations-data-access '),
                          [conn.rsplit('/', 1)[1], jira])
         # A URL: bash splits the word at each ':'; what it offers replaces

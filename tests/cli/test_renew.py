@@ -263,6 +263,72 @@ class TestRemove(CliTestCase):
         self.assertEqual(self.keyring.items(), [])
 
 
+class TestRenewMany(CliTestCase):
+    """renew --expiring | --all [--dry-run]: every connection that needs it in
+    one go, a line each, exit 1 if any failed."""
+
+    def three(self):
+        t = now()
+        self.valid = self.cli_add_connection('jira', 'acme', renewed_at=t - 2 * DAY)
+        self.expiring = self.cli_add_connection('wiki', 'acme', renewed_at=t - 18 * DAY)
+        self.never = self.cli_add_connection('jira2', 'acme')
+        self.assertEqual([self.client.props(c)['Status'] for c in (self.valid, self.expiring, self.never)],
+                         ['valid', 'expiring', 'unknown'])
+
+    def test_usage(self):
+        self.assertUsage(self.ctl('renew', '--expiring', '--all', '--allow-migrations-data-access'), 'not both')
+        self.assertUsage(self.ctl('renew', 'x', '--expiring', '--allow-migrations-data-access'), 'not both')
+        self.assertUsage(self.ctl('renew', '--dry-run', 'x'), '--dry-run goes with')
+        self.assertUsage(self.ctl('renew', '--allow-migrations-data-access'), 'Some arguments are missing',
+                         '--expiring')
+        self.assertUsage(self.ctl('renew', '--expiring', '--cloud-account', 'a@b.c',
+                                  '--allow-migrations-data-access'), '--cloud-account goes with one')
+        self.assertUsage(self.ctl('renew', '--expiring'), '--allow-migrations-data-access')
+
+    def test_dry_run_sends_nothing(self):
+        self.three()
+        res = self.ctl('renew', '--expiring', '--dry-run')
+        self.assertCtl(res, 0, 'Would renew: CCMA', 'Would renew: JCMA',
+                       '2 connections would be renewed; nothing was sent.', stream='out')
+        self.assertEqual(len([l for l in res.out.splitlines() if l.startswith('Would renew')]), 2)
+        self.assertIn(self.fake.server_url('jira2').split('://', 1)[1], res.out)
+        self.assertNotIn(self.fake.server_url('jira').split('://', 1)[1] + ' ', res.out)
+        self.assertEqual(self.fake.counters()['token_requests'], 0)
+        res = self.ctl('renew', '--all', '--dry-run')
+        self.assertCtl(res, 0, '3 connections would be renewed', stream='out')
+
+    def test_expiring_renews_what_needs_it(self):
+        self.three()
+        before = self.client.props(self.valid)['RenewedAt']
+        start = now()
+        res = self.ctl('renew', '--expiring', '--allow-migrations-data-access')
+        self.assertCtl(res, 0, 'Renewing 2 connections…')
+        self.assertIn('2 renewed, 0 failed.', res.out)
+        self.assertEqual(len([l for l in res.out.splitlines() if l.startswith('Renewed: ')]), 2, res.out)
+        for conn in (self.expiring, self.never):
+            p = self.client.props(conn)
+            self.assertEqual(p['Status'], 'valid')
+            self.assertGreaterEqual(p['RenewedAt'], start)
+        self.assertEqual(self.client.props(self.valid)['RenewedAt'], before)
+        self.assertEqual(self.fake.counters()['token_requests'], 2)
+        # Nothing left to do.
+        res = self.ctl('renew', '--expiring', '--allow-migrations-data-access')
+        self.assertCtl(res, 0, 'No connection needs renewing', stream='out')
+
+    def test_a_mixed_batch_fails_with_each_reason(self):
+        self.three()
+        old = self.cli_add_connection('oldjira', 'acme')
+        res = self.ctl('renew', '--all', '--allow-migrations-data-access')
+        self.assertEqual(res.rc, 1, res)
+        self.assertIn('3 renewed, 1 failed.', res.out)
+        failed = [l for l in res.out.splitlines() if l.startswith('Failed: ')]
+        self.assertEqual(len(failed), 1, res.out)
+        self.assertIn(self.fake.server_url('oldjira').split('://', 1)[1], failed[0])
+        self.assertIn('Cloud Migration Assistant', failed[0])
+        self.assertTrue(self.client.props(old)['AttentionNeeded'])
+        self.assertEqual(self.client.props(self.valid)['Status'], 'valid')
+
+
 class TestRemoveAll(CliTestCase):
     """remove --all: every object and its credential, after a question on a
     terminal (or --yes); items no record names are kept and reported."""
