@@ -356,28 +356,118 @@ set_not_found (GError     **error,
     case CMTCTL_KIND_CONNECTION:
       g_set_error (error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
                    /* Translators: %1$s is what was typed, %2$s the program name. */
-                   _("No connection is called “%1$s”. Name it by its id, its object path or its server’s URL; "
-                     "“%2$s status” lists them."), safe, g_get_prgname ());
+                   _("No connection is called “%1$s”. Name it by its id, its label, its server’s URL or address "
+                     "as “%2$s status” prints it."), safe, g_get_prgname ());
       break;
     case CMTCTL_KIND_SERVER:
       g_set_error (error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
                    /* Translators: %1$s is what was typed, %2$s the program name. */
-                   _("No server is called “%1$s”. Name it by its id, its object path or its URL; "
-                     "“%2$s status” lists them."), safe, g_get_prgname ());
+                   _("No server is called “%1$s”. Name it by its id, its label, or its URL or address "
+                     "as “%2$s status” prints it."), safe, g_get_prgname ());
       break;
     case CMTCTL_KIND_ACCOUNT:
       g_set_error (error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
                    /* Translators: %1$s is what was typed, %2$s the program name. */
-                   _("No cloud account is called “%1$s”. Name it by its id, its object path or its email; "
+                   _("No cloud account is called “%1$s”. Name it by its id, its label or its email; "
                      "“%2$s status” lists them."), safe, g_get_prgname ());
       break;
     default:
       g_set_error (error, CMT_ERROR, CMT_ERROR_NOT_FOUND,
                    /* Translators: %1$s is what was typed, %2$s the program name. */
-                   _("Nothing is called “%1$s”. Name it by its id, its object path, a server URL or an account "
-                     "email; “%2$s status” lists them."), safe, g_get_prgname ());
+                   _("Nothing is called “%1$s”. Name it by its id, its label, a server’s URL or address, or an "
+                     "account’s email, as “%2$s status” prints them."), safe, g_get_prgname ());
       break;
     }
+}
+
+static const char *
+label_of (CmtObject *object)
+{
+  const char *label = NULL;
+
+  if (cmt_object_peek_connection (object) != NULL)
+    label = cmt_connection_get_label (cmt_object_peek_connection (object));
+  else if (cmt_object_peek_server (object) != NULL)
+    label = cmt_server_get_label (cmt_object_peek_server (object));
+  else if (cmt_object_peek_cloud_account (object) != NULL)
+    label = cmt_cloud_account_get_label (cmt_object_peek_cloud_account (object));
+  return label != NULL ? label : "";
+}
+
+/* The names @object goes by as people write them: its label and what
+ * "status" prints (a server's address without its scheme, an account's
+ * email, a connection's "server → site"). With @inherited, also the names
+ * of the server a connection belongs to. Casefolded. */
+static GPtrArray *
+names_of (CmtctlClient *self,
+          CmtObject    *object,
+          gboolean      inherited)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  CmtConnection *connection = cmt_object_peek_connection (object);
+  CmtServer *server = cmt_object_peek_server (object);
+  CmtCloudAccount *account = cmt_object_peek_cloud_account (object);
+
+  if (!inherited)
+    {
+      if (*label_of (object) != '\0')
+        g_ptr_array_add (names, g_utf8_casefold (label_of (object), -1));
+      if (server != NULL)
+        {
+          g_autofree char *host = cmt_url_display (cmt_server_get_base_url (server));
+          g_ptr_array_add (names, g_utf8_casefold (host, -1));
+        }
+      else if (account != NULL)
+        g_ptr_array_add (names, g_utf8_casefold (cmt_cloud_account_get_email (account), -1));
+      else if (connection != NULL)
+        {
+          g_autofree char *host = cmtctl_client_connection_host (self, connection);
+          g_autofree char *site = cmt_url_display (cmt_connection_get_cloud_site_url (connection));
+          g_autofree char *route = g_strdup_printf ("%s → %s", host, site);
+          g_ptr_array_add (names, g_utf8_casefold (route, -1));
+        }
+    }
+  else if (connection != NULL)
+    {
+      g_autoptr(CmtObject) server_object = cmtctl_client_get_object (self, cmt_connection_get_server (connection));
+
+      if (server_object != NULL)
+        {
+          g_autoptr(GPtrArray) server_names = names_of (self, server_object, FALSE);
+          for (guint i = 0; i < server_names->len; i++)
+            g_ptr_array_add (names, g_strdup (g_ptr_array_index (server_names, i)));
+        }
+    }
+  return names;
+}
+
+/* Objects named @name (casefolded): exactly, else by a fragment; their own
+ * names first, then (for connections) their server's. */
+static void
+find_by_name (CmtctlClient *self,
+              GList        *objects,
+              const char   *name,
+              GPtrArray    *candidates)
+{
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+
+  for (int fragment = 0; fragment <= 1 && candidates->len == 0; fragment++)
+    for (int inherited = 0; inherited <= 1 && candidates->len == 0; inherited++)
+      for (GList *l = objects; l != NULL; l = l->next)
+        {
+          g_autoptr(GPtrArray) names = names_of (self, l->data, inherited);
+
+          for (guint i = 0; i < names->len; i++)
+            {
+              const char *n = g_ptr_array_index (names, i);
+
+              if (fragment ? strstr (n, folded) != NULL : g_str_equal (n, folded))
+                {
+                  g_ptr_array_add (candidates, g_object_ref (l->data));
+                  break;
+                }
+            }
+        }
 }
 
 CmtObject *
@@ -455,7 +545,39 @@ cmtctl_client_lookup (CmtctlClient  *self,
         }
     }
 
+  else
+    /* A label, or a name as "status" prints it, whole or a unique part of it. */
+    find_by_name (self, objects, name, candidates);
+
   narrow_by_site (candidates, site_hint);
+
+  if (candidates->len == 0 && kinds == CMTCTL_KIND_CONNECTION && cmtctl_is_object_id (name))
+    {
+      /* A server's or an account's id where a connection is wanted: name its connections. */
+      g_autolist(CmtObject) connections = cmtctl_client_list (self, CMTCTL_KIND_CONNECTION);
+      g_autoptr(GString) list = g_string_new (NULL);
+
+      for (GList *l = connections; l != NULL; l = l->next)
+        {
+          CmtConnection *connection = cmt_object_peek_connection (l->data);
+
+          if (g_str_equal (cmtctl_path_id (cmt_connection_get_server (connection)), name) ||
+              g_str_equal (cmtctl_path_id (cmt_connection_get_cloud_account (connection)), name))
+            {
+              g_autofree char *description = cmtctl_client_describe (self, l->data);
+              g_string_append_printf (list, "\n  %s  %s",
+                                      cmtctl_path_id (g_dbus_object_get_object_path (l->data)), description);
+            }
+        }
+      if (list->len > 0)
+        {
+          g_set_error (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT,
+                       /* Translators: %1$s is an id; %2$s a list of connections, one a line. */
+                       _("“%1$s” is not a connection but what connections use. Name one of its connections:%2$s"),
+                       name, list->str);
+          return NULL;
+        }
+    }
 
   if (candidates->len == 0)
     {

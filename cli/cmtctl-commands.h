@@ -15,6 +15,7 @@ int cmtctl_cmd_add_connection  (const CmtctlCommand *command, int argc, char **a
 int cmtctl_cmd_check           (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_replace_secret  (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_remove          (const CmtctlCommand *command, int argc, char **argv);
+int cmtctl_cmd_label           (const CmtctlCommand *command, int argc, char **argv);
 /* cmtctl-renew.c */
 int cmtctl_cmd_renew           (const CmtctlCommand *command, int argc, char **argv);
 int cmtctl_cmd_mark_renewed    (const CmtctlCommand *command, int argc, char **argv);

@@ -1,4 +1,4 @@
-/* cmtctl-manage.c: "cmatokenctl check | replace-secret | remove [--all]" */
+/* cmtctl-manage.c: "cmatokenctl check | replace-secret | remove [--all] | label" */
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -363,4 +363,70 @@ cmtctl_cmd_remove (const CmtctlCommand *command,
     return cmtctl_fail (error);
 
   return remove_one (client, object) ? CMTCTL_EXIT_OK : CMTCTL_EXIT_FAILURE;
+}
+
+/* "label OBJECT TEXT | --clear": the name people give it, shown first in status. */
+int
+cmtctl_cmd_label (const CmtctlCommand *command,
+                  int                  argc,
+                  char               **argv)
+{
+  gboolean clear = FALSE;
+  const GOptionEntry entries[] = {
+    { "clear", 0, 0, G_OPTION_ARG_NONE, &clear, N_("Remove the label"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CmtctlClient) client = NULL;
+  g_autoptr(CmtObject) object = NULL;
+  g_autofree char *description = NULL;
+  const char *label;
+  gboolean ok;
+  int exit_code;
+
+  if (!cmtctl_parse_options (command, entries, 1, 2, &argc, &argv, &exit_code))
+    return exit_code;
+  if (clear && argc > 2)
+    return cmtctl_usage_error (command->name, _("Give a TEXT or --clear, not both."));
+  if (!clear && argc < 3)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s label OBJECT TEXT | --clear", g_get_prgname ());
+      /* Translators: %s is the command's syntax, e.g. "cmatokenctl remove OBJECT". */
+      return cmtctl_usage_error (command->name, _("Some arguments are missing. Usage: %s"), usage);
+    }
+  label = clear ? "" : argv[2];
+
+  client = cmtctl_client_new (&error);
+  if (client == NULL)
+    return cmtctl_fail (error);
+  object = cmtctl_client_lookup (client, argv[1], CMTCTL_KIND_ANY, NULL, &error);
+  if (object == NULL)
+    return cmtctl_fail (error);
+  description = cmtctl_client_describe (client, object);
+
+  if (cmt_object_peek_connection (object) != NULL)
+    ok = cmt_connection_call_set_label_sync (cmt_object_peek_connection (object), label, NULL, &error);
+  else if (cmt_object_peek_cloud_account (object) != NULL)
+    ok = cmt_cloud_account_call_set_label_sync (cmt_object_peek_cloud_account (object), label, NULL, &error);
+  else
+    ok = cmt_server_call_set_label_sync (cmt_object_peek_server (object), label, NULL, &error);
+  if (!ok)
+    {
+      cmtctl_error_from_call (&error);
+      /* Translators: %1$s names an object, %2$s is why labelling it failed. */
+      cmtctl_fail_message (_("%1$s: %2$s"), description, error->message);
+      return CMTCTL_EXIT_FAILURE;
+    }
+
+  if (clear)
+    /* Translators: %s names an object ("JCMA connection jira.example.com → acme.atlassian.net"). */
+    printf (_("Removed the label of %s.\n"), description);
+  else
+    {
+      g_autofree char *safe = cmtctl_sanitize (label);
+
+      /* Translators: %1$s names an object, %2$s is its new label. */
+      printf (_("Labelled %1$s “%2$s”.\n"), description, g_strstrip (safe));
+    }
+  return CMTCTL_EXIT_OK;
 }

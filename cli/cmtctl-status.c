@@ -5,6 +5,7 @@
 
 #include "cmt-error.h"
 #include "cmt-expiry.h"
+#include "cmt-summary.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
@@ -16,6 +17,7 @@ typedef struct {
   gint64        warn_before;
   gint64        credential_warn_before;
   guint         n_attention;
+  CmtSummary    summary;
 } StatusView;
 
 /* What needs the admin first, then what expires soonest. */
@@ -85,6 +87,7 @@ print_connections (StatusView *view,
   table = cmtctl_table_new ("",
                             /* Translators: column headings of the connections table; keep them short. */
                             C_("column", "ID"),
+                            C_("column", "LABEL"),
                             C_("column", "ASSISTANT"),
                             C_("column", "SERVER → CLOUD SITE"),
                             C_("column", "STATUS"),
@@ -99,6 +102,7 @@ print_connections (StatusView *view,
       g_autofree char *site = cmt_url_display (cmt_connection_get_cloud_site_url (c));
       /* Translators: a server and the cloud site it is connected to. */
       g_autofree char *route = g_strdup_printf (_("%1$s → %2$s"), host, site);
+      g_autofree char *label = cmtctl_sanitize (cmt_connection_get_label (c));
       g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CONTAINER_TOKEN,
                                                      cmt_connection_get_expires_at (c),
                                                      view->warn_before, view->now);
@@ -110,6 +114,7 @@ print_connections (StatusView *view,
       cmtctl_table_add (table,
                         attention_mark (cmt_connection_get_attention_needed (c)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
+                        label,
                         cmtctl_assistant_name (cmt_connection_get_product (c)),
                         route, status, expiry,
                         on_off (cmt_connection_get_auto_renew (c)),
@@ -136,6 +141,7 @@ print_accounts (StatusView *view,
   table = cmtctl_table_new ("",
                             /* Translators: column headings of the cloud accounts table; keep them short. */
                             C_("column", "ID"),
+                            C_("column", "LABEL"),
                             C_("column", "EMAIL"),
                             C_("column", "CLOUD SITE"),
                             C_("column", "NAME"),
@@ -147,6 +153,7 @@ print_accounts (StatusView *view,
     {
       CmtCloudAccount *a = cmt_object_peek_cloud_account (l->data);
       g_autofree char *site = cmt_url_display (cmt_cloud_account_get_site_url (a));
+      g_autofree char *label = cmtctl_sanitize (cmt_cloud_account_get_label (a));
       g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL,
                                                      cmt_cloud_account_get_token_expires_at (a),
                                                      view->credential_warn_before, view->now);
@@ -154,6 +161,7 @@ print_accounts (StatusView *view,
       cmtctl_table_add (table,
                         attention_mark (cmt_cloud_account_get_attention_needed (a)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
+                        label,
                         cmt_cloud_account_get_email (a),
                         site,
                         cmt_cloud_account_get_display_name (a),
@@ -182,6 +190,7 @@ print_servers (StatusView *view,
   table = cmtctl_table_new ("",
                             /* Translators: column headings of the servers table; keep them short. */
                             C_("column", "ID"),
+                            C_("column", "LABEL"),
                             C_("column", "PRODUCT"),
                             C_("column", "URL"),
                             C_("column", "CREDENTIAL"),
@@ -193,6 +202,7 @@ print_servers (StatusView *view,
     {
       CmtServer *s = cmt_object_peek_server (l->data);
       g_autofree char *host = cmt_url_display (cmt_server_get_base_url (s));
+      g_autofree char *label = cmtctl_sanitize (cmt_server_get_label (s));
       g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL,
                                                      cmt_server_get_secret_expires_at (s),
                                                      view->credential_warn_before, view->now);
@@ -208,6 +218,7 @@ print_servers (StatusView *view,
       cmtctl_table_add (table,
                         attention_mark (cmt_server_get_attention_needed (s)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
+                        label,
                         cmtctl_product_name (cmt_server_get_product (s)),
                         host, credential,
                         cmtctl_status_label (cmt_server_get_status (s)),
@@ -215,6 +226,40 @@ print_servers (StatusView *view,
                         cmt_server_get_last_error (s));
     }
   cmtctl_table_print (table, stdout);
+}
+
+static CmtStatus
+object_status (StatusView *view,
+               const char *path)
+{
+  g_autoptr(CmtObject) object = cmtctl_client_get_object (view->client, path);
+
+  if (object == NULL)
+    return CMT_STATUS_UNKNOWN;
+  if (cmt_object_peek_cloud_account (object) != NULL)
+    return cmt_status_from_string (cmt_cloud_account_get_status (cmt_object_peek_cloud_account (object)));
+  if (cmt_object_peek_server (object) != NULL)
+    return cmt_status_from_string (cmt_server_get_status (cmt_object_peek_server (object)));
+  return CMT_STATUS_UNKNOWN;
+}
+
+/* Every connection counted once: "2 expired · 1 cannot renew · …". */
+static void
+count_summary (StatusView *view,
+               GList      *connections)
+{
+  for (GList *l = connections; l != NULL; l = l->next)
+    {
+      CmtConnection *c = cmt_object_peek_connection (l->data);
+      CmtStatus status = cmt_status_from_string (cmt_connection_get_status (c));
+      CmtSummaryBlock block = cmt_summary_block_for (object_status (view, cmt_connection_get_cloud_account (c)),
+                                                     object_status (view, cmt_connection_get_server (c)),
+                                                     status,
+                                                     cmt_connection_get_attention_needed (c),
+                                                     cmt_connection_get_last_error (c));
+
+      cmt_summary_add (&view->summary, status, cmt_connection_get_expires_at (c), block, view->now);
+    }
 }
 
 static void
@@ -296,6 +341,20 @@ print_json (StatusView *view,
   add_time (b, "now", view->now);
   add_bool (b, "attention_needed", attention);
 
+  {
+    g_autofree char *summary = cmt_summary_describe (&view->summary);
+
+    json_builder_set_member_name (b, "summary");
+    json_builder_begin_object (b);
+    add_int (b, "expired", view->summary.expired);
+    add_int (b, "cannot_renew", view->summary.cannot_renew);
+    add_int (b, "expires_this_week", view->summary.this_week);
+    add_int (b, "never_renewed", view->summary.never_renewed);
+    add_int (b, "valid", view->summary.valid);
+    add_string (b, "text", summary);
+    json_builder_end_object (b);
+  }
+
   json_builder_set_member_name (b, "connections");
   json_builder_begin_array (b);
   for (GList *l = connections; l != NULL; l = l->next)
@@ -308,6 +367,7 @@ print_json (StatusView *view,
 
       json_builder_begin_object (b);
       add_object_ids (b, l->data);
+      add_string (b, "label", cmt_connection_get_label (c));
       add_string (b, "product", cmt_connection_get_product (c));
       add_string (b, "assistant", cmtctl_assistant_name (cmt_connection_get_product (c)));
       add_string (b, "server", cmt_connection_get_server (c));
@@ -338,6 +398,7 @@ print_json (StatusView *view,
 
       json_builder_begin_object (b);
       add_object_ids (b, l->data);
+      add_string (b, "label", cmt_cloud_account_get_label (a));
       add_string (b, "email", cmt_cloud_account_get_email (a));
       add_string (b, "site_url", cmt_cloud_account_get_site_url (a));
       add_string (b, "display_name", cmt_cloud_account_get_display_name (a));
@@ -358,6 +419,7 @@ print_json (StatusView *view,
 
       json_builder_begin_object (b);
       add_object_ids (b, l->data);
+      add_string (b, "label", cmt_server_get_label (s));
       add_string (b, "product", cmt_server_get_product (s));
       add_string (b, "base_url", cmt_server_get_base_url (s));
       add_string (b, "auth_kind", cmt_server_get_auth_kind (s));
@@ -426,6 +488,8 @@ cmtctl_cmd_status (const CmtctlCommand *command,
   for (GList *l = servers; l != NULL; l = l->next)
     view.n_attention += cmt_server_get_attention_needed (cmt_object_peek_server (l->data)) ? 1 : 0;
 
+  count_summary (&view, connections);
+
   keyring = cmt_manager_get_keyring_state (manager);
   keyring_trouble = g_strcmp0 (keyring, "locked") == 0 || g_strcmp0 (keyring, "unavailable") == 0;
 
@@ -435,6 +499,10 @@ cmtctl_cmd_status (const CmtctlCommand *command,
     }
   else
     {
+      g_autofree char *summary = cmt_summary_describe (&view.summary);
+
+      if (*summary != '\0')
+        printf ("%s\n\n", summary);
       print_connections (&view, connections);
       print_accounts (&view, accounts);
       print_servers (&view, servers);

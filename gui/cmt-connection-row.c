@@ -100,6 +100,9 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   g_autofree char *renew_name = NULL;
   g_autofree char *more_name = NULL;
   g_autofree char *bar_name = NULL;
+  g_autofree char *blocker = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *label = NULL;
   const char *product;
   const char *last_error;
   CmtStatus status;
@@ -134,17 +137,29 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->product_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, cmt_wording_assistant_long (product),
                                   -1);
-  gtk_label_set_label (self->title_label, title);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
 
   if (email != NULL && *email != '\0')
+    /* Translators: %s is the email of the Atlassian account that renews the token. */
+    subtitle = g_strdup_printf (_("Cloud account: %s"), email);
+  else
+    subtitle = g_strdup (cmt_wording_assistant_long (product));
+
+  label = cmt_wording_connection_label (self->manager, self->connection);
+  if (label != NULL)
     {
-      /* Translators: %s is the email of the Atlassian account that renews the token. */
-      g_autofree char *subtitle = g_strdup_printf (_("Cloud account: %s"), email);
-      gtk_label_set_label (self->subtitle_label, subtitle);
+      /* Translators: what a labelled row shows below its label (the name the
+       * admin gave it or its server): "jira.example.com → acme.atlassian.net · Cloud account: ada@acme.test". */
+      g_autofree char *below = g_strdup_printf (_("%1$s · %2$s"), title, subtitle);
+
+      gtk_label_set_label (self->title_label, label);
+      gtk_label_set_label (self->subtitle_label, below);
     }
   else
-    gtk_label_set_label (self->subtitle_label, cmt_wording_assistant_long (product));
+    {
+      gtk_label_set_label (self->title_label, title);
+      gtk_label_set_label (self->subtitle_label, subtitle);
+    }
 
   gtk_label_set_label (self->state_label, state);
   self->state_style = renewing ? "dim-label" : cmt_wording_status_css_class (status);
@@ -161,7 +176,11 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   gtk_level_bar_set_value (self->lifetime_bar, cmt_expiry_fraction_left (expires_at, lifetime, now));
   gtk_widget_set_visible (GTK_WIDGET (self->lifetime_bar), expires_at > 0);
 
+  /* The connection's own last failure first; else what its credentials
+   * say about the next renewal. */
   last_error = cmt_connection_get_last_error (self->connection);
+  if (last_error == NULL || *last_error == '\0')
+    last_error = blocker = cmt_wording_connection_blocker (self->manager, self->connection);
   gtk_widget_set_visible (self->error_box, last_error != NULL && *last_error != '\0');
   gtk_label_set_label (self->error_label, last_error != NULL ? last_error : "");
 
@@ -227,8 +246,7 @@ row_renew_in_browser (GtkWidget  *widget,
                       const char *action_name,
                       GVariant   *parameter)
 {
-  /* The renewal dialog offers the browser's manual steps as its second way. */
-  forward_to_window (CMT_CONNECTION_ROW (widget), "main.renew-connection");
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.renew-in-browser");
 }
 
 static void
@@ -237,6 +255,14 @@ row_mark_renewed (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   forward_to_window (CMT_CONNECTION_ROW (widget), "main.mark-renewed");
+}
+
+static void
+row_label (GtkWidget  *widget,
+           const char *action_name,
+           GVariant   *parameter)
+{
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.label-connection");
 }
 
 static void
@@ -286,6 +312,7 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.renew", NULL, row_renew);
   gtk_widget_class_install_action (widget_class, "row.renew-in-browser", NULL, row_renew_in_browser);
   gtk_widget_class_install_action (widget_class, "row.mark-renewed", NULL, row_mark_renewed);
+  gtk_widget_class_install_action (widget_class, "row.label", NULL, row_label);
   gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_remove);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

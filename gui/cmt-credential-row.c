@@ -67,6 +67,7 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
   g_autofree char *remove_name = NULL;
   const char *replace_label;
   const char *last_error;
+  const char *label;
   CmtStatus status;
 
   /* An unbound recycled row: its next bind refreshes it. */
@@ -114,9 +115,23 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
       gtk_image_set_from_icon_name (self->icon, "network-server-symbolic");
     }
 
-  gtk_label_set_label (self->title_label, title);
+  label = self->account != NULL ? cmt_cloud_account_get_label (self->account)
+                                : cmt_server_get_label (self->server);
+  if (label != NULL && *label != '\0')
+    {
+      /* Translators: what a labelled row shows below its label (the name the
+       * admin gave it): "jira.example.com · Jira, personal access token". */
+      g_autofree char *below = g_strdup_printf (_("%1$s · %2$s"), title, subtitle);
+
+      gtk_label_set_label (self->title_label, label);
+      gtk_label_set_label (self->subtitle_label, below);
+    }
+  else
+    {
+      gtk_label_set_label (self->title_label, title);
+      gtk_label_set_label (self->subtitle_label, subtitle);
+    }
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
-  gtk_label_set_label (self->subtitle_label, subtitle);
   gtk_label_set_label (self->state_label, state);
   for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), state_classes[i]);

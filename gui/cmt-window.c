@@ -2,6 +2,7 @@
 #include <glib/gi18n.h>
 
 #include "cmt-add-connection-dialog.h"
+#include "cmt-bulk-renew-dialog.h"
 #include "cmt-connection-row.h"
 #include "cmt-connection-sorter.h"
 #include "cmt-credential-dialog.h"
@@ -61,6 +62,8 @@ struct _CmtWindow
   AdwViewStackPage     *accounts_page;
   AdwViewStackPage     *servers_page;
   GtkStack             *connections_stack;
+  GtkLabel             *summary_label;
+  GtkWidget            *renew_all_button;
   GtkListView          *list_view;
   GtkStack             *accounts_stack;
   GtkListView          *accounts_list;
@@ -142,6 +145,24 @@ update_keyring (CmtWindow *self)
   gtk_revealer_set_reveal_child (self->keyring_revealer, shown);
 }
 
+/* What "Renew All That Need It…" would renew (cmt_bulk_renew_dialog_pick()). */
+static guint
+count_needing_renewal (GListModel *connections)
+{
+  guint n = g_list_model_get_n_items (connections);
+  guint count = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GDBusObject) object = g_list_model_get_item (connections, i);
+      CmtConnection *connection = CMT_IS_OBJECT (object) ? cmt_object_peek_connection (CMT_OBJECT (object)) : NULL;
+
+      if (connection != NULL && cmt_status_from_string (cmt_connection_get_status (connection)) != CMT_STATUS_VALID)
+        count++;
+    }
+  return count;
+}
+
 static void
 update_state (CmtWindow *self)
 {
@@ -167,8 +188,21 @@ update_state (CmtWindow *self)
       guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
       guint attention = count_attention (G_LIST_MODEL (self->connections), CONNECTION_IFACE);
 
+      g_autofree char *summary = NULL;
+      gboolean summary_attention = FALSE;
+
       gtk_stack_set_visible_child_name (self->connections_stack,
                                         n_connections == 0 ? "empty" : n_shown == 0 ? "no-results" : "list");
+      /* All connections, whatever the search shows. */
+      summary = cmt_wording_summary (self->manager, G_LIST_MODEL (self->connections),
+                                     cmt_wording_now (), &summary_attention);
+      gtk_label_set_label (self->summary_label, summary);
+      gtk_widget_set_visible (GTK_WIDGET (self->summary_label), *summary != '\0');
+      if (summary_attention)
+        gtk_widget_remove_css_class (GTK_WIDGET (self->summary_label), "dim-label");
+      else
+        gtk_widget_add_css_class (GTK_WIDGET (self->summary_label), "dim-label");
+      gtk_widget_set_visible (self->renew_all_button, count_needing_renewal (G_LIST_MODEL (self->connections)) > 0);
       adw_view_stack_page_set_needs_attention (self->connections_page, attention > 0);
       adw_view_stack_page_set_badge_number (self->connections_page, attention);
 
@@ -218,6 +252,15 @@ queue_update_state (CmtWindow *self)
 {
   if (self->update_idle_id == 0)
     self->update_idle_id = g_idle_add (update_state_idle, self);
+}
+
+/* A credential changed (its state, or it came or went): the connection
+ * rows that name it or warn about it refresh with the next update. */
+static void
+on_credentials_changed (CmtWindow *self)
+{
+  self->names_changed = TRUE;
+  queue_update_state (self);
 }
 
 static void
@@ -342,6 +385,18 @@ factory_unbind (GtkSignalListItemFactory *factory,
   cmt_connection_row_set_object (CMT_CONNECTION_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
+static char *
+account_email (CmtWindow     *self,
+               CmtConnection *connection)
+{
+  const char *path = cmt_connection_get_cloud_account (connection);
+  g_autoptr(GDBusInterface) account = NULL;
+
+  if (path != NULL && g_variant_is_object_path (path))
+    account = g_dbus_object_manager_get_interface (self->manager, path, ACCOUNT_IFACE);
+  return account != NULL ? g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (account))) : NULL;
+}
+
 static gboolean
 filter_connection (gpointer item,
                    gpointer user_data)
@@ -350,6 +405,8 @@ filter_connection (gpointer item,
   const char *text = gtk_editable_get_text (self->search_entry);
   CmtConnection *connection;
   g_autofree char *title = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *email = NULL;
   g_autofree char *text_all = NULL;
   g_autofree char *haystack = NULL;
   g_autofree char *needle = NULL;
@@ -361,9 +418,12 @@ filter_connection (gpointer item,
     return FALSE;
 
   title = cmt_wording_connection_title (self->manager, connection);
-  text_all = g_strdup_printf ("%s %s %s", title,
-                           cmt_wording_assistant_short (cmt_connection_get_product (connection)),
-                           cmt_wording_product_name (cmt_connection_get_product (connection)));
+  label = cmt_wording_connection_label (self->manager, connection);
+  email = account_email (self, connection);
+  /* Search by address, label, account email, assistant and product. */
+  text_all = g_strdup_printf ("%s %s %s %s %s", title, label != NULL ? label : "", email != NULL ? email : "",
+                              cmt_wording_assistant_short (cmt_connection_get_product (connection)),
+                              cmt_wording_product_name (cmt_connection_get_product (connection)));
   haystack = g_utf8_casefold (text_all, -1);
   needle = g_utf8_casefold (text, -1);
   return strstr (haystack, needle) != NULL;
@@ -489,7 +549,7 @@ cmt_window_set_object_manager (CmtWindow          *self,
                                const GError       *error)
 {
   static const char * const resort_properties[] = {
-    "status", "expires-at", "attention-needed", NULL
+    "status", "expires-at", "attention-needed", "label", NULL
   };
   g_autoptr(GtkListItemFactory) factory = NULL;
 
@@ -508,8 +568,11 @@ cmt_window_set_object_manager (CmtWindow          *self,
 
   self->manager = g_object_ref (manager);
   self->connections = cmt_object_model_new (manager, CONNECTION_IFACE, resort_properties);
-  self->accounts = cmt_object_model_new (manager, ACCOUNT_IFACE, (const char * const []) { "attention-needed", NULL });
-  self->servers = cmt_object_model_new (manager, SERVER_IFACE, (const char * const []) { "attention-needed", NULL });
+  /* A credential's state shows on the connections renewing with it too. */
+  self->accounts = cmt_object_model_new (manager, ACCOUNT_IFACE,
+                                         (const char * const []) { "attention-needed", "status", "label", NULL });
+  self->servers = cmt_object_model_new (manager, SERVER_IFACE,
+                                        (const char * const []) { "attention-needed", "status", "label", NULL });
 
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_connection, self, NULL));
   self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->connections)),
@@ -533,8 +596,8 @@ cmt_window_set_object_manager (CmtWindow          *self,
   set_credential_model (self, self->servers_list, self->servers);
 
   g_signal_connect_swapped (self->sorted, "items-changed", G_CALLBACK (queue_update_state), self);
-  g_signal_connect_swapped (self->accounts, "items-changed", G_CALLBACK (queue_update_state), self);
-  g_signal_connect_swapped (self->servers, "items-changed", G_CALLBACK (queue_update_state), self);
+  g_signal_connect_swapped (self->accounts, "items-changed", G_CALLBACK (on_credentials_changed), self);
+  g_signal_connect_swapped (self->servers, "items-changed", G_CALLBACK (on_credentials_changed), self);
   g_signal_connect_swapped (manager, "object-added", G_CALLBACK (on_objects_changed), self);
   g_signal_connect_swapped (manager, "object-removed", G_CALLBACK (on_objects_changed), self);
   if (G_IS_DBUS_OBJECT_MANAGER_CLIENT (manager))
@@ -624,14 +687,13 @@ cmt_window_show_connection (CmtWindow  *self,
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
 }
 
-void
-cmt_window_renew_connection (CmtWindow  *self,
-                             const char *id)
+static void
+open_renewal (CmtWindow  *self,
+              const char *id,
+              gboolean    in_browser)
 {
   GDBusObject *object;
   GtkWindow *dialog;
-
-  g_return_if_fail (CMT_IS_WINDOW (self));
 
   if (!service_reachable (self))
     {
@@ -653,7 +715,45 @@ cmt_window_renew_connection (CmtWindow  *self,
     }
   dialog = cmt_renew_dialog_new (GTK_WINDOW (self), CMT_OBJECT_MANAGER_CLIENT (self->manager),
                                  g_dbus_object_get_object_path (object));
+  /* "Renew in the Browser…": straight to the manual steps. */
+  if (in_browser)
+    gtk_widget_activate_action (GTK_WIDGET (dialog), "flow.manual", NULL);
   gtk_window_present (dialog);
+}
+
+void
+cmt_window_renew_connection (CmtWindow  *self,
+                             const char *id)
+{
+  g_return_if_fail (CMT_IS_WINDOW (self));
+  open_renewal (self, id, FALSE);
+}
+
+static void
+main_renew_all (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  CmtWindow *self = CMT_WINDOW (widget);
+  g_autoptr(GPtrArray) picked = NULL;
+
+  if (self->manager == NULL || !service_reachable (self))
+    return;
+  picked = cmt_bulk_renew_dialog_pick (self->manager);
+  if (picked->len == 0)
+    {
+      cmt_window_add_toast (self, _("No connection needs renewing"));
+      return;
+    }
+  gtk_window_present (cmt_bulk_renew_dialog_new (GTK_WINDOW (self), self->manager, picked));
+}
+
+static void
+main_renew_in_browser (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  open_renewal (CMT_WINDOW (widget), g_variant_get_string (parameter, NULL), TRUE);
 }
 
 void
@@ -838,6 +938,19 @@ on_mark_renewed_response (AdwMessageDialog *dialog,
                                                    NULL));
 }
 
+/* A renewal cannot have happened in the future: such a day cannot be chosen. */
+static void
+on_mark_day_selected (GtkCalendar      *calendar,
+                      AdwMessageDialog *dialog)
+{
+  g_autoptr(GDateTime) date = gtk_calendar_get_date (calendar);
+  g_autoptr(GDateTime) today = g_date_time_new_now_local ();
+  int chosen = g_date_time_get_year (date) * 1000 + g_date_time_get_day_of_year (date);
+  int now = g_date_time_get_year (today) * 1000 + g_date_time_get_day_of_year (today);
+
+  adw_message_dialog_set_response_enabled (dialog, "mark", chosen <= now);
+}
+
 static void
 main_mark_renewed (GtkWidget  *widget,
                    const char *action_name,
@@ -875,11 +988,94 @@ main_mark_renewed (GtkWidget  *widget,
   gtk_accessible_update_property (GTK_ACCESSIBLE (calendar), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Day of the renewal"), -1);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), calendar);
+  g_signal_connect_object (calendar, "day-selected", G_CALLBACK (on_mark_day_selected), dialog, 0);
 
   g_object_set_data_full (G_OBJECT (dialog), "cmt-object-path",
                           g_strdup (g_dbus_object_get_object_path (object)), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_mark_renewed_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+set_label_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(CallData) data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  cmt_connection_call_set_label_finish (CMT_CONNECTION (source), result, &error);
+  call_finished (data, &error);
+}
+
+static void
+on_label_response (AdwMessageDialog *dialog,
+                   const char       *response,
+                   CmtWindow        *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  const char *path = g_object_get_data (G_OBJECT (dialog), "cmt-object-path");
+  g_autoptr(GDBusInterface) iface = NULL;
+  const char *label = gtk_editable_get_text (entry);
+
+  if (!g_str_equal (response, "save") || self->manager == NULL)
+    return;
+  iface = g_dbus_object_manager_get_interface (self->manager, path, CONNECTION_IFACE);
+  if (iface == NULL)
+    return;
+  cmt_connection_call_set_label (CMT_CONNECTION (iface), label, self->cancellable, set_label_done,
+                                 call_data_new (self, g_strdup (*label != '\0' ? _("Label saved")
+                                                                                : _("Label removed")),
+                                                _("The Label Was Not Saved")));
+}
+
+static void
+main_label_connection (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  CmtWindow *self = CMT_WINDOW (widget);
+  GDBusObject *object = find_connection (self, g_variant_get_string (parameter, NULL));
+  CmtConnection *connection;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  if (object == NULL)
+    {
+      toast_unknown_connection (self, g_variant_get_string (parameter, NULL));
+      return;
+    }
+  connection = cmt_object_peek_connection (CMT_OBJECT (object));
+
+  title = cmt_wording_connection_title (self->manager, connection);
+  /* Translators: %s is "jira.example.com → acme.atlassian.net". */
+  body = g_strdup_printf (_("A name of your own for %s, shown first in the list and found by the search, "
+                            "such as “Production Jira”. Leave it empty to remove it."), title);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Label the Connection"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "save", _("_Save"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "save");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  entry = gtk_entry_new ();
+  /* The service's limit: one line of 64 characters. */
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 64);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (entry),
+                         cmt_connection_get_label (connection) != NULL ? cmt_connection_get_label (connection) : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Label"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+
+  g_object_set_data_full (G_OBJECT (dialog), "cmt-object-path",
+                          g_strdup (g_dbus_object_get_object_path (object)), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_label_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
 }
 
 static void
@@ -1148,6 +1344,8 @@ cmt_window_class_init (CmtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, accounts_page);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, servers_page);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, connections_stack);
+  gtk_widget_class_bind_template_child (widget_class, CmtWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, CmtWindow, renew_all_button);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, accounts_stack);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, accounts_list);
@@ -1156,8 +1354,11 @@ cmt_window_class_init (CmtWindowClass *klass)
 
   /* Internal, with arguments; not exported on D-Bus like the "win." map. */
   gtk_widget_class_install_action (widget_class, "main.renew-connection", "s", main_renew_connection);
+  gtk_widget_class_install_action (widget_class, "main.renew-in-browser", "s", main_renew_in_browser);
+  gtk_widget_class_install_action (widget_class, "main.renew-all", NULL, main_renew_all);
   gtk_widget_class_install_action (widget_class, "main.mark-renewed", "s", main_mark_renewed);
   gtk_widget_class_install_action (widget_class, "main.remove-connection", "s", main_remove_connection);
+  gtk_widget_class_install_action (widget_class, "main.label-connection", "s", main_label_connection);
   gtk_widget_class_install_action (widget_class, "main.replace-credential", "s", main_replace_credential);
   gtk_widget_class_install_action (widget_class, "main.remove-credential", "s", main_remove_credential);
   gtk_widget_class_install_action (widget_class, "main.toast", "s", main_toast);

@@ -32,6 +32,10 @@ char       *cmt_wording_server_display   (GDBusObjectManager *manager,
 char       *cmt_wording_connection_title (GDBusObjectManager *manager,
                                           CmtConnection      *connection);
 
+/* The label people gave a connection, else its server's; NULL without one. */
+char       *cmt_wording_connection_label (GDBusObjectManager *manager,
+                                          CmtConnection      *connection);
+
 /*
  * A connection's state in words: "Renewing…" (with its step) while renewing,
  * else "Valid until 12 December", "Expires in 3 days", "Never renewed here"...
@@ -47,6 +51,23 @@ char       *cmt_wording_credential_state (CmtStatus           status,
                                           gint64              expires_at,
                                           gint64              warn_before,
                                           gint64              now);
+
+/*
+ * What stands in the way of renewing @connection as things stand: its cloud
+ * account's API token or its server's credential rejected, expired or
+ * expiring, in a sentence that names the fix; NULL when both are fine.
+ */
+char       *cmt_wording_connection_blocker (GDBusObjectManager *manager,
+                                            CmtConnection      *connection);
+
+/* Every connection of @connections (a list of GDBusObject) at a glance:
+ * "2 expired · 1 cannot renew (API token rejected) · 1 expires this week · 96 valid";
+ * "" without connections. @needs_attention, if not NULL, tells whether any
+ * part of it needs the admin now or this week. */
+char       *cmt_wording_summary            (GDBusObjectManager *manager,
+                                            GListModel         *connections,
+                                            gint64              now,
+                                            gboolean           *needs_attention);
 
 /* Seconds since the epoch, plus $CMATOKEN_NOW_OFFSET like the service, so
  * that demos and tests that shift the service's clock read the same here. */

@@ -85,7 +85,9 @@ cmt_expiry_describe (CmtExpiryKind kind,
     {
       if (kind == CMT_EXPIRY_CONTAINER_TOKEN)
         return g_strdup (_("Never renewed here"));
-      return g_strdup (_("No expiry date"));
+      /* Not "no expiry": nobody entered the date (Atlassian shows it only
+       * when a token is made), which is a question, not an answer. */
+      return g_strdup (_("No expiry date entered"));
     }
 
   delta = expires_at - now;

@@ -7,6 +7,7 @@
 #include "cmtd-announce.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-secrets.h"
+#include "cmtd-label.h"
 #include "cmtd-store.h"
 
 struct _CmtdCloudAccount
@@ -166,6 +167,8 @@ cmtd_cloud_account_save (CmtdCloudAccount *self)
   g_key_file_set_string (kf, group, "check", cmtd_check_state_to_string (self->check_state));
   g_key_file_set_int64 (kf, group, "last_checked_at", cmt_cloud_account_get_last_checked_at (self->iface));
   g_key_file_set_string (kf, group, "last_error", cmt_cloud_account_get_last_error (self->iface));
+  if (cmt_cloud_account_get_label (self->iface) != NULL && *cmt_cloud_account_get_label (self->iface) != '\0')
+    g_key_file_set_string (kf, group, "label", cmt_cloud_account_get_label (self->iface));
 }
 
 void
@@ -717,6 +720,30 @@ cmtd_cloud_account_init (CmtdCloudAccount *self)
 {
 }
 
+static void
+save_for_label (gpointer object)
+{
+  cmtd_cloud_account_save (object);
+}
+
+static gboolean
+handle_set_label (CmtCloudAccount       *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *label,
+                  CmtdCloudAccount      *self)
+{
+  g_debug ("Cloud account %s: SetLabel", self->id);
+  if (self->removed)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                                                     _("The cloud account is being removed."));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  cmtd_label_handle_set (self->daemon, G_DBUS_INTERFACE_SKELETON (iface), invocation, label,
+                         save_for_label, self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 CmtdCloudAccount *
 cmtd_cloud_account_new (CmtdDaemon *daemon,
                         const char *id,
@@ -745,6 +772,7 @@ cmtd_cloud_account_new (CmtdDaemon *daemon,
   g_signal_connect (self->iface, "handle-check", G_CALLBACK (handle_check), self);
   g_signal_connect (self->iface, "handle-replace-token", G_CALLBACK (handle_replace_token), self);
   g_signal_connect (self->iface, "handle-remove", G_CALLBACK (handle_remove), self);
+  g_signal_connect (self->iface, "handle-set-label", G_CALLBACK (handle_set_label), self);
 
   cmtd_cloud_account_refresh (self);
   return self;
@@ -787,6 +815,15 @@ cmtd_cloud_account_new_from_key_file (CmtdDaemon  *daemon,
   cmt_cloud_account_set_last_error (self->iface, last_error != NULL ? last_error : "");
   cmt_cloud_account_set_last_checked_at (self->iface, MAX (checked_at, 0));
   cmt_cloud_account_set_token_scoped (self->iface, g_key_file_get_boolean (kf, group, "token_scoped", NULL));
+  {
+    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
+    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
+
+    /* A label the service could not have written is dropped, not fatal. */
+    if (label != NULL && label_ok == NULL)
+      g_warning ("%s: ignoring an invalid label in the state file", group);
+    cmt_cloud_account_set_label (self->iface, label_ok != NULL ? label_ok : "");
+  }
   cmtd_cloud_account_refresh (self);
   return self;
 }

@@ -6,6 +6,7 @@
 #include "cmt-url.h"
 #include "cmtd-announce.h"
 #include "cmtd-connection.h"
+#include "cmtd-label.h"
 #include "cmtd-secrets.h"
 #include "cmtd-store.h"
 #include "cmtd-util.h"
@@ -214,6 +215,38 @@ on_clock (gpointer data)
     }
 }
 
+/* A credential this connection renews with that is rejected, expired or
+ * expiring: the connection cannot be renewed (or soon cannot), which the
+ * admin must see on the connection itself, not only on the credential. */
+static gboolean
+credential_status_needs_attention (const char *status)
+{
+  switch (cmt_status_from_string (status))
+    {
+    case CMT_STATUS_INVALID:
+    case CMT_STATUS_EXPIRED:
+    case CMT_STATUS_EXPIRING:
+      return TRUE;
+    case CMT_STATUS_UNKNOWN:
+    case CMT_STATUS_VALID:
+    case CMT_STATUS_EXPIRY_UNKNOWN:
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+credentials_need_attention (CmtdConnection *self)
+{
+  CmtCloudAccount *account = self->account != NULL
+    ? cmt_object_peek_cloud_account (CMT_OBJECT (cmtd_cloud_account_get_object (self->account))) : NULL;
+  CmtServer *server = self->server != NULL
+    ? cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (self->server))) : NULL;
+
+  return (account != NULL && credential_status_needs_attention (cmt_cloud_account_get_status (account))) ||
+         (server != NULL && credential_status_needs_attention (cmt_server_get_status (server)));
+}
+
 void
 cmtd_connection_refresh (CmtdConnection *self)
 {
@@ -236,7 +269,8 @@ cmtd_connection_refresh (CmtdConnection *self)
 
   attention = status == CMT_STATUS_EXPIRING || status == CMT_STATUS_EXPIRED ||
               (self->last_error_code >= 0 &&
-               cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL }));
+               cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL })) ||
+              credentials_need_attention (self);
 
   cmt_connection_set_expires_at (self->iface, expires_at);
   cmt_connection_set_status (self->iface, cmt_status_to_string (status));
@@ -278,6 +312,8 @@ cmtd_connection_save (CmtdConnection *self)
   g_key_file_set_string (kf, group, "last_error_code", code_name != NULL ? code_name : "");
   g_key_file_set_boolean (kf, group, "auto_renew", cmt_connection_get_auto_renew (self->iface));
   g_key_file_set_int64 (kf, group, "auto_renew_consent_at", cmt_connection_get_auto_renew_consent_at (self->iface));
+  if (cmt_connection_get_label (self->iface) != NULL && *cmt_connection_get_label (self->iface) != '\0')
+    g_key_file_set_string (kf, group, "label", cmt_connection_get_label (self->iface));
 }
 
 void
@@ -1057,6 +1093,30 @@ cmtd_connection_init (CmtdConnection *self)
   self->last_error_code = -1;
 }
 
+static void
+save_for_label (gpointer object)
+{
+  cmtd_connection_save (object);
+}
+
+static gboolean
+handle_set_label (CmtConnection         *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *label,
+                  CmtdConnection        *self)
+{
+  g_debug ("Connection %s: SetLabel", self->id);
+  if (self->removed)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                                                     _("The connection is being removed."));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  cmtd_label_handle_set (self->daemon, G_DBUS_INTERFACE_SKELETON (iface), invocation, label,
+                         save_for_label, self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 CmtdConnection *
 cmtd_connection_new (CmtdDaemon       *daemon,
                      const char       *id,
@@ -1090,6 +1150,7 @@ cmtd_connection_new (CmtdDaemon       *daemon,
   g_signal_connect (self->iface, "handle-mark-renewed", G_CALLBACK (handle_mark_renewed), self);
   g_signal_connect (self->iface, "handle-set-auto-renew", G_CALLBACK (handle_set_auto_renew), self);
   g_signal_connect (self->iface, "handle-remove", G_CALLBACK (handle_remove), self);
+  g_signal_connect (self->iface, "handle-set-label", G_CALLBACK (handle_set_label), self);
 
   cmtd_connection_refresh (self);
   return self;
@@ -1150,6 +1211,15 @@ cmtd_connection_new_from_key_file (CmtdDaemon  *daemon,
                        cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL });
   cmt_connection_set_auto_renew (self->iface, auto_renew);
   cmt_connection_set_auto_renew_consent_at (self->iface, auto_renew ? MAX (consent_at, 0) : 0);
+  {
+    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
+    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
+
+    /* A label the service could not have written is dropped, not fatal. */
+    if (label != NULL && label_ok == NULL)
+      g_warning ("%s: ignoring an invalid label in the state file", group);
+    cmt_connection_set_label (self->iface, label_ok != NULL ? label_ok : "");
+  }
   cmtd_connection_refresh (self);
   return self;
 }
@@ -1217,10 +1287,18 @@ void
 cmtd_connection_credential_changed (CmtdConnection *self,
                                     int             code)
 {
-  if (!self->auto_blocked || self->last_error_code != code)
-    return;
-  g_debug ("Connection %s: the credential changed; automatic renewal may try again", self->id);
-  auto_reset (self);
+  if (self->last_error_code == code && !cmtd_connection_is_renewing (self))
+    {
+      /* The cause of the last failure is fixed (the refused credential
+       * was replaced, or checks good again): the error is stale. */
+      g_debug ("Connection %s: the credential changed; its last error is cleared%s", self->id,
+               self->auto_blocked ? " and automatic renewal may try again" : "");
+      cmt_connection_set_last_error (self->iface, "");
+      self->last_error_code = -1;
+      auto_reset (self);
+      cmtd_connection_save (self);
+      cmtd_daemon_save_async (self->daemon, NULL, NULL);
+    }
   cmtd_connection_refresh (self);
 }
 

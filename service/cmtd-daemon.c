@@ -333,6 +333,24 @@ on_connection_status_changed (CmtdConnection *connection,
   announce_connection (self, connection);
 }
 
+/* A credential that checked good (its expiry aside). */
+static gboolean
+credential_status_is_good (const char *status)
+{
+  switch (cmt_status_from_string (status))
+    {
+    case CMT_STATUS_VALID:
+    case CMT_STATUS_EXPIRING:
+    case CMT_STATUS_EXPIRY_UNKNOWN:
+      return TRUE;
+    case CMT_STATUS_UNKNOWN:
+    case CMT_STATUS_EXPIRED:
+    case CMT_STATUS_INVALID:
+    default:
+      return FALSE;
+    }
+}
+
 static void
 on_cloud_account_status_changed (CmtdCloudAccount *account,
                                  CmtdDaemon       *self)
@@ -340,16 +358,21 @@ on_cloud_account_status_changed (CmtdCloudAccount *account,
   CmtCloudAccount *iface = cmt_object_peek_cloud_account (CMT_OBJECT (cmtd_cloud_account_get_object (account)));
   GHashTableIter iter;
   gpointer value;
+  gboolean good = credential_status_is_good (cmt_cloud_account_get_status (iface));
 
   announce_cloud_account (self, account);
-  /* A refused token was replaced (or checked good): automatic renewals
-   * stopped by it may try again. */
-  if (cmt_status_from_string (cmt_cloud_account_get_status (iface)) == CMT_STATUS_INVALID)
-    return;
+  /* The connections renewing with it show its state (AttentionNeeded); a
+   * refused token that was replaced (or checked good) clears their stale
+   * error, and automatic renewals stopped by it may try again. */
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (cmtd_connection_get_cloud_account (value) == account)
-      cmtd_connection_credential_changed (value, CMT_ERROR_CLOUD_AUTH_FAILED);
+      {
+        if (good)
+          cmtd_connection_credential_changed (value, CMT_ERROR_CLOUD_AUTH_FAILED);
+        else
+          cmtd_connection_refresh (value);
+      }
 }
 
 static void
@@ -359,14 +382,18 @@ on_server_status_changed (CmtdServer *server,
   CmtServer *iface = cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (server)));
   GHashTableIter iter;
   gpointer value;
+  gboolean good = credential_status_is_good (cmt_server_get_status (iface));
 
   announce_server (self, server);
-  if (cmt_status_from_string (cmt_server_get_status (iface)) == CMT_STATUS_INVALID)
-    return;
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (cmtd_connection_get_server (value) == server)
-      cmtd_connection_credential_changed (value, CMT_ERROR_SERVER_AUTH_FAILED);
+      {
+        if (good)
+          cmtd_connection_credential_changed (value, CMT_ERROR_SERVER_AUTH_FAILED);
+        else
+          cmtd_connection_refresh (value);
+      }
 }
 
 static void

@@ -7,6 +7,7 @@
 #include "cmtd-announce.h"
 #include "cmtd-server.h"
 #include "cmtd-secrets.h"
+#include "cmtd-label.h"
 #include "cmtd-store.h"
 
 struct _CmtdServer
@@ -162,6 +163,8 @@ cmtd_server_save (CmtdServer *self)
   g_key_file_set_string (kf, group, "check", cmtd_check_state_to_string (self->check_state));
   g_key_file_set_int64 (kf, group, "last_checked_at", cmt_server_get_last_checked_at (self->iface));
   g_key_file_set_string (kf, group, "last_error", cmt_server_get_last_error (self->iface));
+  if (cmt_server_get_label (self->iface) != NULL && *cmt_server_get_label (self->iface) != '\0')
+    g_key_file_set_string (kf, group, "label", cmt_server_get_label (self->iface));
 }
 
 void
@@ -731,6 +734,30 @@ cmtd_server_init (CmtdServer *self)
 {
 }
 
+static void
+save_for_label (gpointer object)
+{
+  cmtd_server_save (object);
+}
+
+static gboolean
+handle_set_label (CmtServer             *iface,
+                  GDBusMethodInvocation *invocation,
+                  const char            *label,
+                  CmtdServer            *self)
+{
+  g_debug ("Server %s: SetLabel", self->id);
+  if (self->removed)
+    {
+      g_dbus_method_invocation_return_error_literal (invocation, CMT_ERROR, CMT_ERROR_NOT_FOUND,
+                                                     _("The server is being removed."));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  cmtd_label_handle_set (self->daemon, G_DBUS_INTERFACE_SKELETON (iface), invocation, label,
+                         save_for_label, self);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 CmtdServer *
 cmtd_server_new (CmtdDaemon *daemon,
                  const char *id,
@@ -762,6 +789,7 @@ cmtd_server_new (CmtdDaemon *daemon,
   g_signal_connect (self->iface, "handle-check", G_CALLBACK (handle_check), self);
   g_signal_connect (self->iface, "handle-replace-secret", G_CALLBACK (handle_replace_secret), self);
   g_signal_connect (self->iface, "handle-remove", G_CALLBACK (handle_remove), self);
+  g_signal_connect (self->iface, "handle-set-label", G_CALLBACK (handle_set_label), self);
 
   cmtd_server_refresh (self);
   return self;
@@ -805,6 +833,15 @@ cmtd_server_new_from_key_file (CmtdDaemon  *daemon,
   self->check_state = cmtd_check_state_from_string (check);
   cmt_server_set_last_error (self->iface, last_error != NULL ? last_error : "");
   cmt_server_set_last_checked_at (self->iface, MAX (checked_at, 0));
+  {
+    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
+    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
+
+    /* A label the service could not have written is dropped, not fatal. */
+    if (label != NULL && label_ok == NULL)
+      g_warning ("%s: ignoring an invalid label in the state file", group);
+    cmt_server_set_label (self->iface, label_ok != NULL ? label_ok : "");
+  }
   cmtd_server_refresh (self);
   return self;
 }

@@ -51,7 +51,7 @@ test_describe (void)
     g_autofree char *valid = cmt_expiry_describe (CMT_EXPIRY_CONTAINER_TOKEN, now + 10 * DAY, 5 * DAY, now);
     g_autofree char *none = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL, 0, 14 * DAY, now);
     g_assert_true (g_str_has_prefix (valid, "Valid until "));
-    g_assert_cmpstr (none, ==, "No expiry date");
+    g_assert_cmpstr (none, ==, "No expiry date entered");
   }
 
   g_assert_cmpfloat_with_epsilon (cmt_expiry_fraction_left (now + 7 * DAY, 21 * DAY, now), 1.0 / 3.0, 1e-9);

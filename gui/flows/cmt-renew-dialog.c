@@ -290,6 +290,23 @@ fill_site_page (CmtRenewDialog *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->site_row), site_url);
 }
 
+static gboolean
+server_credential_refused (CmtRenewDialog *self)
+{
+  g_autoptr(CmtObject) object = NULL;
+  g_autoptr(CmtServer) server = NULL;
+  CmtStatus status;
+
+  if (self->connection == NULL)
+    return FALSE;
+  object = lookup_object (self, cmt_connection_get_server (self->connection));
+  server = object != NULL ? cmt_object_get_server (object) : NULL;
+  if (server == NULL)
+    return FALSE;
+  status = cmt_status_from_string (cmt_server_get_status (server));
+  return status == CMT_STATUS_INVALID || status == CMT_STATUS_EXPIRED;
+}
+
 static void
 fill_account_page (CmtRenewDialog *self)
 {
@@ -329,6 +346,13 @@ fill_account_page (CmtRenewDialog *self)
     {
       gtk_label_set_text (self->account_warning_label,
                           _("Atlassian may refuse this account’s API token: it was refused or had expired at the last check. Change account, or continue to try it anyway."));
+      gtk_widget_set_visible (GTK_WIDGET (self->account_warning_label), TRUE);
+    }
+  else if (server_credential_refused (self))
+    {
+      /* The second step saves the token with the server's credential. */
+      gtk_label_set_text (self->account_warning_label,
+                          _("The server may refuse its stored credential: it was refused or had expired at the last check. Replace it under Servers first, or continue to try it anyway."));
       gtk_widget_set_visible (GTK_WIDGET (self->account_warning_label), TRUE);
     }
   else

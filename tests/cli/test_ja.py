@@ -51,7 +51,7 @@ class TestJapanese(CliTestCase):
                 self.assertTrue(aligned, 'column %s is misaligned in %r' % (name, r))
         expiry = pgettext(self.cat, 'column', 'EXPIRY')
         texts = [r[expiry][0] for r in rows]
-        # "あと3日で期限切れ" and a date such as "12月12日まで有効"
+        # "あと 3 日で期限切れ" and a date such as "12 月 12 日まで有効"
         self.assertTrue(any('3' in t for t in texts), texts)
         self.assertTrue(any('月' in t for t in texts), texts)
         self.assertFalse(any('Valid until' in t or 'Expires in' in t for t in texts), texts)

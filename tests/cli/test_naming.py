@@ -5,7 +5,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cliharness import (  # noqa: E402
-    IFACE_ACCOUNT, IFACE_SERVER, CliTestCase, main, secret)
+    IFACE_ACCOUNT, IFACE_SERVER, CliTestCase, main, parse_table, secret, table_section)
 
 
 class TestNaming(CliTestCase):
@@ -102,6 +102,64 @@ class TestNaming(CliTestCase):
         self.assertFailed(res, 'could mean more than one thing', a, b)
         res = self.ctl('mark-renewed', b.rsplit('/', 1)[1])
         self.assertCtl(res, 0, stream='out')
+
+
+class TestLabelsAndNames(CliTestCase):
+
+    def host(self, name):
+        return self.fake.server_url(name).split('://', 1)[1]
+
+    def test_label_set_shown_used_cleared(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        srv = self.client.props(conn)['Server']
+        res = self.ctl('label', srv, '本番 Jira')
+        self.assertCtl(res, 0, 'Labelled', '“本番 Jira”', stream='out')
+        self.assertEqual(self.client.props(srv)['Label'], '本番 Jira')
+        # Shown first in status (text and JSON).
+        res = self.ctl('status')
+        self.assertIn('本番 Jira', res.out)
+        rows = parse_table(table_section(res.out, 'Servers'))
+        self.assertEqual(rows[0]['LABEL'][0], '本番 Jira')
+        self.assertEqual(self.json_object('servers', srv)['label'], '本番 Jira')
+        # A label names the object, any case; for a connection, its server's label too.
+        self.assertCtl(self.ctl('check', '本番 jira'), 0, 'Jira server', stream='out')
+        self.assertCtl(self.ctl('mark-renewed', '本番 Jira'), 0, 'Recorded', stream='out')
+        self.assertCtl(self.ctl('label', conn, 'Prod → acme'), 0, stream='out')
+        self.assertCtl(self.ctl('mark-renewed', 'prod → ACME'), 0, 'Recorded', stream='out')
+        # --clear.
+        res = self.ctl('label', srv, '--clear')
+        self.assertCtl(res, 0, 'Removed the label', stream='out')
+        self.assertEqual(self.client.props(srv)['Label'], '')
+
+    def test_bad_labels_and_usage(self):
+        srv = self.cli_add_server('jira')
+        res = self.ctl('label', srv, 'x' * 65)
+        self.assertFailed(res, '64')
+        self.assertEqual(self.client.props(srv)['Label'], '')
+        self.assertUsage(self.ctl('label', srv), 'missing')
+        self.assertUsage(self.ctl('label', srv, 'a', '--clear'), '--clear')
+
+    def test_names_as_status_prints_them_and_fragments(self):
+        jira = self.cli_add_connection('jira', 'acme')
+        jira2 = self.cli_add_connection('jira2', 'acme')
+        # The server's address without the scheme, as status prints it.
+        res = self.ctl('mark-renewed', self.host('jira2'))
+        self.assertCtl(res, 0, 'Recorded', stream='out')
+        self.assertGreater(self.client.props(jira2)['RenewedAt'], 0)
+        self.assertEqual(self.client.props(jira)['RenewedAt'], 0)
+        # A unique part of it.
+        self.assertCtl(self.ctl('mark-renewed', 'server/jira2'), 0, 'Recorded', stream='out')
+        # A part that fits two: both are listed, nothing happens.
+        res = self.ctl('mark-renewed', 'server/jira')
+        self.assertFailed(res, 'more than one', jira.rsplit('/', 1)[1], jira2.rsplit('/', 1)[1])
+        self.assertEqual(self.client.props(jira)['RenewedAt'], 0)
+
+    def test_a_server_id_where_a_connection_is_wanted(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        srv = self.client.props(conn)['Server']
+        res = self.ctl('mark-renewed', srv.rsplit('/', 1)[1])
+        self.assertFailed(res, 'not a connection', conn.rsplit('/', 1)[1])
+        self.assertEqual(self.client.props(conn)['RenewedAt'], 0)
 
 
 if __name__ == '__main__':

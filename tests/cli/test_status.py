@@ -58,6 +58,33 @@ class TestStatus(CliTestCase):
         self.assertEqual(len(expired), 1)
         self.assertTrue(expired[0]['attention_needed'])
 
+    def test_summary_counts_each_connection_once(self):
+        self.cli_add_connection('jira', 'acme', renewed_at=now() - 23 * DAY)    # expired
+        self.cli_add_connection('wiki', 'acme', renewed_at=now() - 18 * DAY)    # this week
+        self.cli_add_connection('jira2', 'acme', renewed_at=now() - 1 * DAY)    # valid
+        conn = self.cli_add_connection('jira', 'other', renewed_at=now() - 2 * DAY)
+        res = self.ctl('status')
+        first = res.out.splitlines()[0]
+        self.assertEqual(first, '1 expired · 1 expires this week · 2 valid')
+        # The other site's API token is rotated at Atlassian: a connection that
+        # looked valid cannot be renewed any more, and says so.
+        acc = self.status_json()
+        acc = [c for c in acc['connections'] if c['path'] == conn][0]['cloud_account']
+        self.rotate_token('other')
+        self.assertEqual(self.ctl('check', acc).rc, 1)
+        res = self.ctl('status')
+        self.assertCtl(res, 3, stream='out')
+        self.assertEqual(res.out.splitlines()[0],
+                         '1 expired · 1 cannot renew (API token rejected) · 1 expires this week · 1 valid')
+        summary = self.status_json()['summary']
+        self.assertEqual({k: v for k, v in summary.items() if k != 'text'},
+                         {'expired': 1, 'cannot_renew': 1, 'expires_this_week': 1,
+                          'never_renewed': 0, 'valid': 1})
+        self.assertEqual(summary['text'], res.out.splitlines()[0])
+        rows = parse_table(table_section(res.out, 'Connections'))
+        blocked = [r for r in rows if r['ID'][0] == conn.rsplit('/', 1)[1]][0]
+        self.assertTrue(blocked['!'])
+
     def test_attention_on_a_credential(self):
         """An account whose token was rejected needs attention too."""
         acc = self.cli_add_account('acme')

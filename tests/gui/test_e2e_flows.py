@@ -220,6 +220,29 @@ class FlowsTest(GuiTestCase):
         self.assertEqual([h['email'] for h in holds], ['admin@acme.test'])
         self.assertEqual(holds[0]['cloudUrl'], self.fake.site_url('acme'))
 
+    def test_renewal_warns_of_a_refused_server_credential(self):
+        conn = self.add_connection('jira', 'acme')
+        server = self.find_server('jira')
+        self.fake.add_fault({'endpoint': 'server-myself', 'status': 401})
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.check(server)
+        app = self.start_app()
+        app.find_text('%s → %s' % (url_display(self.fake.server_url('jira')),
+                                   url_display(self.fake.site_url('acme'))), timeout=FLOW_WAIT)
+        dialog = self.open_renewal('jira')
+        self.press(dialog, 'Connect to cloud')
+        self.press(dialog, 'Choose cloud site')
+        # Before the admin consents and sends anything: the save step will
+        # use the server's credential, which was refused.
+        app.find_text('The server may refuse its stored credential: it was refused or had expired at the '
+                      'last check. Replace it under Servers first, or continue to try it anyway.',
+                      root=dialog, timeout=FLOW_WAIT)
+        self.shot('renew-server-refused')
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+        self.assertEqual(self.connection(conn)['RenewedAt'], 0)
+        self.assertEqual(self.fake.holds('jira'), [])
+
     def test_manual_renewal(self):
         conn = self.add_connection('jira', 'acme')
         app = self.start_app()

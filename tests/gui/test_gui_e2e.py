@@ -96,6 +96,18 @@ class GuiTestCase(ServiceTestCase):
         self.wiki_title = '%s → %s' % (url_display(self.fake.server_url('wiki')), site)
         return jira, wiki
 
+    def open_row_menu(self, app, host, item):
+        """Opens a connection row's menu with the pointer (GTK 4.8 menu
+        buttons have no AT-SPI action) and picks @item."""
+        app.pointer_click(app.find('push button', 'More actions for ' + host))
+        entry = app.find('menu item', item)
+        actions = entry.queryAction()
+        names = [actions.getName(i) for i in range(actions.nActions)]
+        if names:
+            app.do_action(entry, names[0])
+        else:
+            app.pointer_click(entry)
+
     def valid_until(self, connection):
         expires = self.client.get_property(connection, IFACE_CONNECTION, 'ExpiresAt')
         # C locale, this year (the app's "12 December"; another year adds it).
@@ -297,6 +309,129 @@ class MainWindowTest(GuiTestCase):
         self.assertTrue(message)
         app.find_text(message)
         app.screenshot('row-error')
+
+    def test_a_refused_credential_shows_on_its_connection(self):
+        jira, wiki = self.add_two_connections()
+        server = self.find_server('jira')
+        host = url_display(self.fake.server_url('jira'))
+        app = self.start_app()
+        app.find_text(self.jira_title)
+        # The summary at the top counts every connection once.
+        app.find_text('1 expires this week · 1 valid')
+        # The server refuses the stored PAT (revoked): its connection says it
+        # cannot be renewed, and what to do, before anyone presses Renew.
+        self.fake.add_fault({'endpoint': 'server-myself', 'status': 401})
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.check(server)
+        blocker = ('Cannot renew: %s rejected the stored credential. Replace it under Servers.' % host)
+        app.find_text(blocker)
+        app.find_text('1 cannot renew (server credential refused) · 1 valid')
+        self.assertTrue(self.client.get_property(jira, IFACE_CONNECTION, 'AttentionNeeded'))
+        app.screenshot('row-credential-refused')
+        # Fixed: the check passes again and the row says nothing more.
+        self.fake.clear_faults()
+        self.client.check(server)
+        app.wait_text_gone(blocker)
+        app.find_text('1 expires this week · 1 valid')
+
+    def test_labels_show_first_and_are_searched(self):
+        jira, wiki = self.add_two_connections()
+        self.client.set_label(self.find_server('jira'), '本番 Jira')
+        wiki_host = url_display(self.fake.server_url('wiki'))
+        app = self.start_app()
+        main_window = app.window('Cloud Migration Tokens')
+        # The label first, what it is below.
+        app.find_text('本番 Jira')
+        app.find_text('%s · Cloud account: admin@acme.test' % self.jira_title)
+
+        # Label the Confluence connection from its menu.
+        self.open_row_menu(app, wiki_host, 'Label…')
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the label dialog')[0]
+        entry = app.find('text', 'Label', root=dialog)
+        app.set_text(entry, 'Staging wiki')
+        app.press('push button', 'Save')
+        app.wait_window_gone(dialog)
+        wait_until(lambda: self.client.get_property(wiki, IFACE_CONNECTION, 'Label') == 'Staging wiki',
+                   10, 'the label to be stored')
+        app.find_text('Staging wiki')
+        app.screenshot('labels')
+
+        # The search finds labels (and account emails).
+        app.key('ctrl+f')
+        search = app.find(None, 'Search connections')
+        app.set_text(search, 'staging')
+        app.wait_text_gone('本番 Jira')
+        app.find_text('Staging wiki')
+        app.set_text(search, 'admin@acme')
+        app.find_text('本番 Jira')
+        app.find_text('Staging wiki')
+
+    def test_row_menu_renew_in_the_browser_opens_the_manual_steps(self):
+        self.add_two_connections()
+        app = self.start_app()
+        main_window = app.window('Cloud Migration Tokens')
+        self.open_row_menu(app, url_display(self.fake.server_url('jira')), 'Renew in the Browser…')
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the renewal dialog')[0]
+        app.find_text('Renew in the Browser', role='heading', root=dialog)
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+
+    def open_renew_all(self, app, n):
+        main_window = app.window('Cloud Migration Tokens')
+        app.press('push button', 'Renew All That Need It…')
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the bulk renewal')[0]
+        app.find_text('Renew %d Connections' % n, root=dialog)
+        renew = app.find('push button', 'Renew %d Connections' % n, root=dialog)
+        # One consent for the batch, asked before anything is sent.
+        self.assertFalse(renew.getState().contains(pyatspi.STATE_SENSITIVE))
+        app.toggle(app.find('check box', 'Allow Atlassian to access migrations data', root=dialog))
+        wait_until(lambda: renew.getState().contains(pyatspi.STATE_SENSITIVE), 5, 'Renew to be enabled')
+        return dialog, renew
+
+    def test_renew_all_that_need_it(self):
+        jira, wiki = self.add_two_connections()                                  # expiring, valid
+        jira2 = self.add_connection('jira2', 'acme', renewed_at=now() - 23 * DAY)  # expired
+        app = self.start_app()
+        app.find_text('1 expired · 1 expires this week · 1 valid')
+        dialog, renew = self.open_renew_all(app, 2)
+        app.screenshot('renew-all', dialog)
+        before = now()
+        app.click(renew)
+        app.find_text('All 2 renewed.', root=dialog, timeout=60)
+        for conn in (jira, jira2):
+            self.assertGreaterEqual(self.client.get_property(conn, IFACE_CONNECTION, 'RenewedAt'), before - 1)
+        # The valid one was left alone.
+        self.assertEqual(self.fake.holds('wiki'), [])
+        app.screenshot('renew-all-done', dialog)
+        app.press('push button', 'Done')
+        app.wait_window_gone(dialog)
+        app.find_text('All 3 valid')
+
+    def test_renew_all_with_a_failure_leads_to_its_fix(self):
+        jira, wiki = self.add_two_connections()
+        jira2 = self.add_connection('jira2', 'acme', renewed_at=now() - 23 * DAY)
+        # jira2 refuses its stored credential when the token is saved.
+        self.fake.add_fault({'endpoint': 'save', 'target': 'jira2', 'status': 401})
+        host2 = url_display(self.fake.server_url('jira2'))
+        app = self.start_app()
+        main_window = app.window('Cloud Migration Tokens')
+        dialog, renew = self.open_renew_all(app, 2)
+        app.click(renew)
+        wait_until(lambda: any(t.startswith('1 renewed, 1 failed.') for t in app.texts(dialog)), 60,
+                   'the mixed outcome')
+        error = self.client.get_property(jira2, IFACE_CONNECTION, 'LastError')
+        self.assertTrue(error)
+        app.find_text(error, root=dialog)
+        app.screenshot('renew-all-mixed', dialog)
+        self.assertEqual(len(self.fake.holds('jira')), 1)
+        self.assertEqual(self.fake.holds('jira2'), [])
+        # Its Fix button opens that connection's own renewal.
+        app.press('push button', 'Fix ' + host2)
+        app.wait_window_gone(dialog)
+        flow = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the renewal flow')[0]
+        app.find('push button', 'Connect to cloud', root=flow)
+        app.key('Escape')
+        app.wait_window_gone(flow)
 
     def test_replace_server_credential(self):
         self.add_two_connections()

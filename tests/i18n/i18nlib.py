@@ -93,20 +93,20 @@ class Words:
     # Written out here, not taken from the catalogue, so that a wrong
     # translation or date format is caught too.
     def expires_in_days(self, n):
-        return ('あと%d日で期限切れ' % n) if IS_JA else \
+        return ('あと %d 日で期限切れ' % n) if IS_JA else \
             ('Expires in %d day' % n if n == 1 else 'Expires in %d days' % n)
 
     def expired_days_ago(self, n):
-        return ('%d日前に期限切れ' % n) if IS_JA else \
+        return ('%d 日前に期限切れ' % n) if IS_JA else \
             ('Expired %d day ago' % n if n == 1 else 'Expired %d days ago' % n)
 
     def date(self, when):
-        """cmt_expiry_format_date(): "12月12日" / "12 December" (with the year when not this one)."""
+        """cmt_expiry_format_date(): "12 月 12 日" / "12 December" (with the year when not this one)."""
         t = time.localtime(when)
         this_year = t.tm_year == time.localtime().tm_year
         if IS_JA:
-            return ('%d月%d日' % (t.tm_mon, t.tm_mday)) if this_year else \
-                ('%d年%d月%d日' % (t.tm_year, t.tm_mon, t.tm_mday))
+            return ('%d 月 %d 日' % (t.tm_mon, t.tm_mday)) if this_year else \
+                ('%d 年 %d 月 %d 日' % (t.tm_year, t.tm_mon, t.tm_mday))
         english_months = ['January', 'February', 'March', 'April', 'May', 'June', 'July',
                           'August', 'September', 'October', 'November', 'December']
         out = '%d %s' % (t.tm_mday, english_months[t.tm_mon - 1])
@@ -118,7 +118,7 @@ class Words:
     def token_expires_in_days(self, product, host, n):
         """The EXPIRING notification's summary."""
         if IS_JA:
-            return '%s の %s トークンはあと%d日で期限切れになります' % (host, product, n)
+            return '%s の %s トークンはあと %d 日で期限切れになります' % (host, product, n)
         return 'The %s token for %s expires in %d day%s' % (product, host, n, '' if n == 1 else 's')
 
 

@@ -197,7 +197,7 @@ class I18nGuiTest(ServiceTestCase):
         self.find_word(w._('Token Renewed'), root=dialog, timeout=30)
         expires = self.client.get_property(self.jira, IFACE_CONNECTION, 'ExpiresAt')
         self.assertGreater(expires, now() + 20 * DAY)
-        # "The token on … is valid until 12月16日." with the language's date.
+        # "The token on … is valid until 12 月 16 日." with the language's date.
         wait_until(lambda: any(w.date(expires) in t for t in app.texts(dialog)), 5,
                    'the new expiry date (%s) on the success page' % w.date(expires))
         self.shot('jcma-success')

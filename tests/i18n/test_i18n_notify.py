@@ -40,7 +40,7 @@ class TestNotificationLanguage(WatchTestCase):
         print('notification:', n['summary'], '|', n['body'], '|', n['actions'], file=sys.stderr)
         self.assertEqual(n['summary'], w.token_expires_in_days('JCMA', self.host('jira'), warn // DAY))
         # The buttons (the "default" action is a click on the bubble, no label shown).
-        # The day it stops working, in the language's date format ("11月30日", "30 November").
+        # The day it stops working, in the language's date format ("11 月 30 日", "30 November").
         self.assertIn(w.date(expires), n['body'])
         actions = [n['actions'][k] for k in ('renew', 'later')]
         if IS_JA:

@@ -766,6 +766,9 @@ class Client:
     def check(self, path):
         return self.call(path, iface_for_path(path), 'Check')
 
+    def set_label(self, path, label):
+        return self.call(path, iface_for_path(path), 'SetLabel', GLib.Variant('(s)', (label,)))
+
     def replace_token(self, account, api_token, token_expires_at=None):
         # As an admin enters it: a new token with its expiry date.
         if token_expires_at is None:

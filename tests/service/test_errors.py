@@ -7,7 +7,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cmtharness import (  # noqa: E402
-    IFACE_CONNECTION, Hygiene, Scenario, ServiceTestCase, free_closed_port,
+    DAY, IFACE_CONNECTION, Hygiene, Scenario, ServiceTestCase, free_closed_port,
     main, now, scaled, secret)
 
 # What a failed renewal must leave alone.
@@ -673,6 +673,70 @@ class TestNetwork(ErrorCase):
         a = self.client.props(acc)
         self.assertEqual((a['Status'], a['LastError']), ('valid', ''))
         self.assertNear(a['LastCheckedAt'], now())
+
+
+class TestHonestAttention(ErrorCase):
+    """A connection shows the state of the credentials it renews with, and an
+    error whose cause is fixed does not linger."""
+
+    def test_a_rejected_server_credential_shows_on_its_connections(self):
+        conn = self.add_connection('jira', 'acme')
+        self.client.renew(conn)
+        srv = self.client.props(conn)['Server']
+        self.assertFalse(self.client.props(conn)['AttentionNeeded'])
+        # The server now refuses the PAT (revoked): a check finds out.
+        self.fake.add_fault({'endpoint': 'server-myself', 'status': 401})
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.check(srv)
+        p = self.client.props(conn)
+        # The token itself is still valid, but it cannot be renewed: the
+        # connection needs the admin, and its own record is untouched.
+        self.assertEqual((p['Status'], p['AttentionNeeded'], p['LastError']), ('valid', True, ''))
+        # Fixed: the check passes again, and the connection is fine.
+        self.fake.clear_faults()
+        self.client.check(srv)
+        self.assertFalse(self.client.props(conn)['AttentionNeeded'])
+
+    def test_an_expiring_api_token_shows_on_its_connections(self):
+        acc = self.add_account('acme', token_expires_at=now() + 2 * DAY)
+        srv = self.add_server('wiki')
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'))
+        self.client.renew(conn)
+        self.assertEqual(self.client.props(acc)['Status'], 'expiring')
+        p = self.client.props(conn)
+        self.assertEqual((p['Status'], p['AttentionNeeded']), ('valid', True))
+        # A new token with a later expiry: the connection is fine again.
+        self.client.replace_token(acc, self.sc.token('acme'), now() + 90 * DAY)
+        self.assertFalse(self.client.props(conn)['AttentionNeeded'])
+
+    def test_a_stale_error_clears_when_its_credential_is_replaced(self):
+        acc = self.add_account('acme')
+        srv = self.client.add_server('jira', self.fake.server_url('jira'), 'pat', '',
+                                     secret('stalepat'), 0, check=False)
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'), check=False)
+        self.renewal_fails(conn, 'ServerAuthFailed')
+        self.assertTrue(self.client.props(conn)['AttentionNeeded'])
+        # Replacing the PAT by one that checks good fixes the cause: the
+        # connection's error goes at once, not only after the next renewal.
+        self.client.replace_secret(srv, 'pat', '', self.sc.pat('jira'))
+        p = self.client.props(conn)
+        self.assertEqual((p['LastError'], p['AttentionNeeded'], p['RenewedAt']), ('', False, 0))
+        # And that is recorded: a restart does not bring the error back.
+        self.daemon.restart()
+        p = self.client.props(conn)
+        self.assertEqual((p['LastError'], p['AttentionNeeded']), ('', False))
+
+    def test_an_error_of_the_other_credential_stays(self):
+        acc = self.add_account('acme')
+        srv = self.client.add_server('jira', self.fake.server_url('jira'), 'pat', '',
+                                     secret('stalepat'), 0, check=False)
+        conn = self.client.add_connection(srv, acc, self.fake.site_url('acme'), check=False)
+        self.renewal_fails(conn, 'ServerAuthFailed')
+        # A check of the cloud account says nothing about the server's PAT.
+        self.client.check(acc)
+        p = self.client.props(conn)
+        self.assertNotEqual(p['LastError'], '')
+        self.assertTrue(p['AttentionNeeded'])
 
 
 class TestArgumentErrors(ErrorCase):

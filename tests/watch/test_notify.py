@@ -242,7 +242,7 @@ class TestJapanese(NotifyCase):
         lifetime, warn = self.times()
         self.add_connection('jira', 'acme', renewed_at=now() - lifetime + warn - 60, check=False)
         n = self.notifications.wait_notifies(1, 10)[0]
-        self.assertEqual(n['summary'], '%s の JCMA トークンはあと%d日で期限切れになります'
+        self.assertEqual(n['summary'], '%s の JCMA トークンはあと %d 日で期限切れになります'
                          % (self.host('jira'), warn // DAY))
         self.assertNotEqual(n['actions']['renew'], 'Renew…', 'the action is not translated')
 
