@@ -11,7 +11,7 @@
  * a line on standard output, exit status 0, nothing at all when there is
  * nothing to offer (an unknown command, the service not running: it is
  * never started for a completion). No secret is ever printed: only ids,
- * URLs and emails.
+ * URLs, emails and labels.
  *
  *   __complete commands
  *   __complete options CMD        its long options; "--since=" takes a value
@@ -34,6 +34,7 @@ static const ArgKinds arg_kinds[] = {
   { "auto-renew",     { "connection", "words:on off", NULL } },
   { "replace-secret", { "credential", NULL, NULL } },
   { "remove",         { "any", NULL, NULL } },
+  { "label",          { "any", NULL, NULL } },
   { "history",        { "any", NULL, NULL } },
   { "open",           { "connection", NULL, NULL } },
 };
@@ -150,6 +151,15 @@ print_objects (CmtctlKind kinds)
       CmtServer *server = cmt_object_peek_server (object);
       CmtCloudAccount *account = cmt_object_peek_cloud_account (object);
 
+      const char *label = connection != NULL ? cmt_connection_get_label (connection)
+                          : server != NULL ? cmt_server_get_label (server)
+                          : account != NULL ? cmt_cloud_account_get_label (account) : NULL;
+
+      /* A label names its object too (the shell quotes its spaces). */
+      if (label != NULL && *label != '\0' &&
+          (kinds & (connection != NULL ? CMTCTL_KIND_CONNECTION
+                    : server != NULL ? CMTCTL_KIND_SERVER : CMTCTL_KIND_ACCOUNT)) != 0)
+        printf ("%s\n", label);
       if (connection != NULL && (kinds & CMTCTL_KIND_CONNECTION) != 0)
         {
           /* A server's URL names its connection too (when it has one). */

@@ -18,6 +18,8 @@ typedef struct {
   gint64        credential_warn_before;
   guint         n_attention;
   CmtSummary    summary;
+  gsize         columns;        /* fit tables into this many; 0: no limit */
+  gboolean      attention_only;
 } StatusView;
 
 /* What needs the admin first, then what expires soonest. */
@@ -103,9 +105,8 @@ print_connections (StatusView *view,
       /* Translators: a server and the cloud site it is connected to. */
       g_autofree char *route = g_strdup_printf (_("%1$s → %2$s"), host, site);
       g_autofree char *label = cmtctl_sanitize (cmt_connection_get_label (c));
-      g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CONTAINER_TOKEN,
-                                                     cmt_connection_get_expires_at (c),
-                                                     view->warn_before, view->now);
+      g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CONTAINER_TOKEN,
+                                                     cmt_connection_get_expires_at (c), view->now);
       const char *status = cmt_connection_get_renewing (c)
         /* Translators: a connection's status while its token is being renewed. */
         ? C_("status", "renewing…")
@@ -120,6 +121,7 @@ print_connections (StatusView *view,
                         on_off (cmt_connection_get_auto_renew (c)),
                         cmt_connection_get_last_error (c));
     }
+  cmtctl_table_fit (table, view->columns, 1);
   cmtctl_table_print (table, stdout);
 }
 
@@ -154,9 +156,8 @@ print_accounts (StatusView *view,
       CmtCloudAccount *a = cmt_object_peek_cloud_account (l->data);
       g_autofree char *site = cmt_url_display (cmt_cloud_account_get_site_url (a));
       g_autofree char *label = cmtctl_sanitize (cmt_cloud_account_get_label (a));
-      g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL,
-                                                     cmt_cloud_account_get_token_expires_at (a),
-                                                     view->credential_warn_before, view->now);
+      g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CREDENTIAL,
+                                                     cmt_cloud_account_get_token_expires_at (a), view->now);
 
       cmtctl_table_add (table,
                         attention_mark (cmt_cloud_account_get_attention_needed (a)),
@@ -169,6 +170,7 @@ print_accounts (StatusView *view,
                         expiry,
                         cmt_cloud_account_get_last_error (a));
     }
+  cmtctl_table_fit (table, view->columns, 1);
   cmtctl_table_print (table, stdout);
 }
 
@@ -203,9 +205,8 @@ print_servers (StatusView *view,
       CmtServer *s = cmt_object_peek_server (l->data);
       g_autofree char *host = cmt_url_display (cmt_server_get_base_url (s));
       g_autofree char *label = cmtctl_sanitize (cmt_server_get_label (s));
-      g_autofree char *expiry = cmt_expiry_describe (CMT_EXPIRY_CREDENTIAL,
-                                                     cmt_server_get_secret_expires_at (s),
-                                                     view->credential_warn_before, view->now);
+      g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CREDENTIAL,
+                                                     cmt_server_get_secret_expires_at (s), view->now);
       g_autofree char *credential = NULL;
 
       if (g_strcmp0 (cmt_server_get_auth_kind (s), "basic") == 0)
@@ -225,6 +226,7 @@ print_servers (StatusView *view,
                         expiry,
                         cmt_server_get_last_error (s));
     }
+  cmtctl_table_fit (table, view->columns, 1);
   cmtctl_table_print (table, stdout);
 }
 
@@ -385,6 +387,7 @@ print_json (StatusView *view,
       add_bool (b, "auto_renew", cmt_connection_get_auto_renew (c));
       add_time (b, "auto_renew_consent_at", cmt_connection_get_auto_renew_consent_at (c));
       add_string (b, "last_error", cmt_connection_get_last_error (c));
+      add_string (b, "error_code", cmt_connection_get_last_error_name (c));
       add_bool (b, "attention_needed", cmt_connection_get_attention_needed (c));
       json_builder_end_object (b);
     }
@@ -442,15 +445,58 @@ print_json (StatusView *view,
   printf ("%s\n", text);
 }
 
+static gboolean
+needs_attention (CmtObject  *object,
+                 CmtctlKind  kind)
+{
+  switch (kind)
+    {
+    case CMTCTL_KIND_CONNECTION:
+      return cmt_connection_get_attention_needed (cmt_object_peek_connection (object));
+    case CMTCTL_KIND_ACCOUNT:
+      return cmt_cloud_account_get_attention_needed (cmt_object_peek_cloud_account (object));
+    case CMTCTL_KIND_SERVER:
+    default:
+      return cmt_server_get_attention_needed (cmt_object_peek_server (object));
+    }
+}
+
+/* Drops (and unrefs) the objects of @list that need no attention. */
+static GList *
+keep_attention (GList      *list,
+                CmtctlKind  kind)
+{
+  GList *l = list;
+
+  while (l != NULL)
+    {
+      GList *next = l->next;
+
+      if (!needs_attention (l->data, kind))
+        {
+          g_object_unref (l->data);
+          list = g_list_delete_link (list, l);
+        }
+      l = next;
+    }
+  return list;
+}
+
 int
 cmtctl_cmd_status (const CmtctlCommand *command,
                    int                  argc,
                    char               **argv)
 {
   gboolean json = FALSE;
+  gboolean wide = FALSE;
+  gboolean attention_only = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       N_("Print JSON for scripts: ids, object paths, raw times (seconds since the epoch) and statuses"), NULL },
+    { "attention", 0, 0, G_OPTION_ARG_NONE, &attention_only,
+      N_("Only what needs attention (marked “!”)"), NULL },
+    { "wide", 0, 0, G_OPTION_ARG_NONE, &wide,
+      N_("Never cut long cells to fit the terminal"), NULL },
     { NULL }
   };
   g_autoptr(GError) error = NULL;
@@ -473,6 +519,8 @@ cmtctl_cmd_status (const CmtctlCommand *command,
   manager = cmtctl_client_get_manager (client);
 
   view.client = client;
+  view.columns = wide || json ? 0 : cmtctl_terminal_columns ();
+  view.attention_only = attention_only;
   view.now = g_get_real_time () / G_USEC_PER_SEC;
   view.warn_before = cmt_manager_get_warn_before (manager);
   view.credential_warn_before = cmt_manager_get_credential_warn_before (manager);
@@ -493,6 +541,14 @@ cmtctl_cmd_status (const CmtctlCommand *command,
   keyring = cmt_manager_get_keyring_state (manager);
   keyring_trouble = g_strcmp0 (keyring, "locked") == 0 || g_strcmp0 (keyring, "unavailable") == 0;
 
+  if (attention_only)
+    {
+      /* The summary above still counts everything. */
+      connections = keep_attention (connections, CMTCTL_KIND_CONNECTION);
+      accounts = keep_attention (accounts, CMTCTL_KIND_ACCOUNT);
+      servers = keep_attention (servers, CMTCTL_KIND_SERVER);
+    }
+
   if (json)
     {
       print_json (&view, connections, accounts, servers, view.n_attention > 0 || keyring_trouble);
@@ -503,9 +559,14 @@ cmtctl_cmd_status (const CmtctlCommand *command,
 
       if (*summary != '\0')
         printf ("%s\n\n", summary);
-      print_connections (&view, connections);
-      print_accounts (&view, accounts);
-      print_servers (&view, servers);
+      if (!attention_only || connections != NULL)
+        print_connections (&view, connections);
+      if (!attention_only || accounts != NULL)
+        print_accounts (&view, accounts);
+      if (!attention_only || servers != NULL)
+        print_servers (&view, servers);
+      if (attention_only && connections == NULL && accounts == NULL && servers == NULL)
+        printf ("%s\n", _("Nothing needs attention."));
 
       if (g_strcmp0 (keyring, "locked") == 0)
         printf ("\n%s\n", _("The keyring is locked: unlock it (for example by logging in again) so that cmatoken can read its secrets."));

@@ -17,8 +17,18 @@ CmtctlTable  *cmtctl_table_new   (const char   *first_heading,
 /* A row: exactly one cell a column (NULL prints as empty). Cells are sanitised. */
 void          cmtctl_table_add   (CmtctlTable  *table,
                                   ...);
+/* Fits the table into @columns terminal columns when it is wider (0: no
+ * limit): columns empty in every row are left out, then the widest column
+ * is cut with "…", again and again, never below its heading or a few
+ * characters, and never column @keep. */
+void          cmtctl_table_fit   (CmtctlTable  *table,
+                                  gsize         columns,
+                                  int           keep);
 void          cmtctl_table_print (CmtctlTable  *table,
                                   FILE         *out);
+/* The width to fit tables into: $COLUMNS when set, else the terminal's when
+ * standard output is one, else 0 (no limit: pipes and files get everything). */
+gsize         cmtctl_terminal_columns (void);
 void          cmtctl_table_free  (CmtctlTable  *table);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CmtctlTable, cmtctl_table_free)

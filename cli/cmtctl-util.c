@@ -333,3 +333,35 @@ cmtctl_is_object_id (const char *text)
       return FALSE;
   return TRUE;
 }
+
+char *
+cmtctl_expiry_cell (CmtExpiryKind kind,
+                    gint64        expires_at,
+                    gint64        now)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *date = NULL;
+  gint64 delta = expires_at - now;
+
+  if (expires_at <= 0)
+    return cmt_expiry_describe (kind, 0, 0, now);
+  utc = g_date_time_new_from_unix_utc (expires_at);
+  local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+  if (local == NULL)
+    return cmt_expiry_describe (kind, expires_at, 0, now);
+  date = g_date_time_format (local, "%Y-%m-%d");
+
+  if (delta > 0 && delta < CMT_SECONDS_PER_DAY)
+    /* Translators: an expiry date and the hours left, "2026-12-08 (5 h)". */
+    return g_strdup_printf (C_("time left", "%1$s (%2$d h)"), date, (int) MAX ((delta + 3599) / 3600, 1));
+  if (delta > 0)
+    /* Translators: an expiry date and the days left, "2026-12-23 (21 d)". */
+    return g_strdup_printf (C_("time left", "%1$s (%2$d d)"), date,
+                            (int) ((delta + CMT_SECONDS_PER_DAY - 1) / CMT_SECONDS_PER_DAY));
+  if (-delta < CMT_SECONDS_PER_DAY)
+    /* Translators: an expiry date and the hours since, "2026-12-08 (3 h ago)". */
+    return g_strdup_printf (C_("time past", "%1$s (%2$d h ago)"), date, (int) (-delta / 3600));
+  /* Translators: an expiry date and the days since, "2026-12-05 (2 d ago)". */
+  return g_strdup_printf (C_("time past", "%1$s (%2$d d ago)"), date, (int) (-delta / CMT_SECONDS_PER_DAY));
+}

@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "cmt-expiry.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -68,6 +70,13 @@ gboolean     cmtctl_parse_date         (const char  *text,
 
 /* @text without control characters (they become spaces); safe to print. */
 char        *cmtctl_sanitize           (const char  *text);
+
+/* An expiry as "status" shows it: the local date in ISO 8601 and the time
+ * left or past, "2026-12-23 (21 d)", "2026-12-05 (2 d ago)", "2026-12-08 (5 h)";
+ * without a date, the words of cmt_expiry_describe(). */
+char        *cmtctl_expiry_cell        (CmtExpiryKind kind,
+                                        gint64       expires_at,
+                                        gint64       now);
 
 /* @message without its final full stop, to embed it in a sentence of ours. */
 char        *cmtctl_clause             (const char  *message);

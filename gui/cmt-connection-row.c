@@ -26,6 +26,7 @@ struct _CmtConnectionRow
   GtkLabel           *subtitle_label;
   GtkSpinner         *renewing_spinner;
   GtkLabel           *state_label;
+  GtkLabel           *renewed_label;
   GtkWidget          *auto_renew_icon;
   GtkLevelBar        *lifetime_bar;
   GtkWidget          *error_box;
@@ -162,6 +163,17 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
     }
 
   gtk_label_set_label (self->state_label, state);
+  if (cmt_connection_get_renewed_at (self->connection) > 0 && !renewing)
+    {
+      g_autofree char *date = cmt_expiry_format_date (cmt_connection_get_renewed_at (self->connection));
+      /* Translators: beside a token's state ("Valid until 26 December"); %s is a date. */
+      g_autofree char *renewed = g_strdup_printf (_("· last renewed %s"), date);
+
+      gtk_label_set_label (self->renewed_label, renewed);
+      gtk_widget_set_visible (GTK_WIDGET (self->renewed_label), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->renewed_label), FALSE);
   self->state_style = renewing ? "dim-label" : cmt_wording_status_css_class (status);
   set_status_class (GTK_WIDGET (self->state_label), self->state_style,
                     state_classes, G_N_ELEMENTS (state_classes));
@@ -258,6 +270,14 @@ row_mark_renewed (GtkWidget  *widget,
 }
 
 static void
+row_auto_renew (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.auto-renew");
+}
+
+static void
 row_label (GtkWidget  *widget,
            const char *action_name,
            GVariant   *parameter)
@@ -300,6 +320,7 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, product_label);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, renewed_label);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, renewing_spinner);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, state_label);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, auto_renew_icon);
@@ -313,6 +334,7 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.renew-in-browser", NULL, row_renew_in_browser);
   gtk_widget_class_install_action (widget_class, "row.mark-renewed", NULL, row_mark_renewed);
   gtk_widget_class_install_action (widget_class, "row.label", NULL, row_label);
+  gtk_widget_class_install_action (widget_class, "row.auto-renew", NULL, row_auto_renew);
   gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_remove);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -10,6 +10,8 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-object-model.h"
+#include "cmt-preferences-window.h"
+#include "cmt-summary.h"
 #include "cmt-renew-dialog.h"
 #include "cmt-resources.h"
 #include "cmt-url.h"
@@ -63,6 +65,7 @@ struct _CmtWindow
   AdwViewStackPage     *servers_page;
   GtkStack             *connections_stack;
   GtkLabel             *summary_label;
+  GtkDropDown          *state_filter;
   GtkWidget            *renew_all_button;
   GtkListView          *list_view;
   GtkStack             *accounts_stack;
@@ -397,6 +400,47 @@ account_email (CmtWindow     *self,
   return account != NULL ? g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (account))) : NULL;
 }
 
+/* The state filter's items, in the order of the .ui. */
+enum {
+  STATE_FILTER_ALL,
+  STATE_FILTER_ATTENTION,
+  STATE_FILTER_EXPIRED,
+  STATE_FILTER_CANNOT_RENEW,
+  STATE_FILTER_THIS_WEEK,
+  STATE_FILTER_NEVER_RENEWED,
+  STATE_FILTER_VALID,
+};
+
+static gboolean
+state_filter_matches (CmtWindow     *self,
+                      CmtConnection *connection)
+{
+  guint chosen = gtk_drop_down_get_selected (self->state_filter);
+  int category;
+
+  if (chosen == STATE_FILTER_ALL || chosen == GTK_INVALID_LIST_POSITION)
+    return TRUE;
+  category = cmt_wording_connection_category (self->manager, connection, cmt_wording_now ());
+  switch (chosen)
+    {
+    case STATE_FILTER_ATTENTION:
+      return category == CMT_SUMMARY_EXPIRED || category == CMT_SUMMARY_CANNOT_RENEW ||
+             category == CMT_SUMMARY_THIS_WEEK;
+    case STATE_FILTER_EXPIRED:
+      return category == CMT_SUMMARY_EXPIRED;
+    case STATE_FILTER_CANNOT_RENEW:
+      return category == CMT_SUMMARY_CANNOT_RENEW;
+    case STATE_FILTER_THIS_WEEK:
+      return category == CMT_SUMMARY_THIS_WEEK;
+    case STATE_FILTER_NEVER_RENEWED:
+      return category == CMT_SUMMARY_NEVER_RENEWED;
+    case STATE_FILTER_VALID:
+      return category == CMT_SUMMARY_VALID;
+    default:
+      return TRUE;
+    }
+}
+
 static gboolean
 filter_connection (gpointer item,
                    gpointer user_data)
@@ -411,11 +455,13 @@ filter_connection (gpointer item,
   g_autofree char *haystack = NULL;
   g_autofree char *needle = NULL;
 
-  if (text == NULL || *text == '\0')
-    return TRUE;
   connection = cmt_object_peek_connection (CMT_OBJECT (item));
   if (connection == NULL)
     return FALSE;
+  if (!state_filter_matches (self, connection))
+    return FALSE;
+  if (text == NULL || *text == '\0')
+    return TRUE;
 
   title = cmt_wording_connection_title (self->manager, connection);
   label = cmt_wording_connection_label (self->manager, connection);
@@ -434,6 +480,14 @@ on_search_changed (CmtWindow *self)
 {
   gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
   update_state (self);
+}
+
+/* The bar closed: its state filter goes with it (the entry empties itself). */
+static void
+on_search_mode_changed (CmtWindow *self)
+{
+  if (!gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_drop_down_set_selected (self->state_filter, STATE_FILTER_ALL);
 }
 
 static int
@@ -676,6 +730,7 @@ cmt_window_show_connection (CmtWindow  *self,
     {
       /* Hidden by the search: show everything again. */
       gtk_editable_set_text (self->search_entry, "");
+      gtk_drop_down_set_selected (self->state_filter, STATE_FILTER_ALL);
       gtk_search_bar_set_search_mode (self->search_bar, FALSE);
       on_search_changed (self);
       position = shown_position (self, object);
@@ -727,6 +782,23 @@ cmt_window_renew_connection (CmtWindow  *self,
 {
   g_return_if_fail (CMT_IS_WINDOW (self));
   open_renewal (self, id, FALSE);
+}
+
+/* A row's "Automatic Renewal…": the preferences, at their page for it
+ * (the row menu shows no accelerator: Ctrl+, opens the first page). */
+static void
+main_auto_renew (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  CmtWindow *self = CMT_WINDOW (widget);
+  GtkWindow *preferences;
+
+  if (self->manager == NULL)
+    return;
+  preferences = cmt_preferences_window_new (GTK_WINDOW (self), self->manager);
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), "auto-renew");
+  gtk_window_present (preferences);
 }
 
 static void
@@ -1345,6 +1417,7 @@ cmt_window_class_init (CmtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, servers_page);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, connections_stack);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, CmtWindow, state_filter);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, renew_all_button);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, CmtWindow, accounts_stack);
@@ -1356,6 +1429,7 @@ cmt_window_class_init (CmtWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "main.renew-connection", "s", main_renew_connection);
   gtk_widget_class_install_action (widget_class, "main.renew-in-browser", "s", main_renew_in_browser);
   gtk_widget_class_install_action (widget_class, "main.renew-all", NULL, main_renew_all);
+  gtk_widget_class_install_action (widget_class, "main.auto-renew", "s", main_auto_renew);
   gtk_widget_class_install_action (widget_class, "main.mark-renewed", "s", main_mark_renewed);
   gtk_widget_class_install_action (widget_class, "main.remove-connection", "s", main_remove_connection);
   gtk_widget_class_install_action (widget_class, "main.label-connection", "s", main_label_connection);
@@ -1377,6 +1451,8 @@ cmt_window_init (CmtWindow *self)
   gtk_search_bar_connect_entry (self->search_bar, self->search_entry);
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_view));
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (on_search_changed), self);
+  g_signal_connect_swapped (self->state_filter, "notify::selected", G_CALLBACK (on_search_changed), self);
+  g_signal_connect_swapped (self->search_bar, "notify::search-mode-enabled", G_CALLBACK (on_search_mode_changed), self);
 
   self->tick_id = g_timeout_add_seconds (TICK_SECONDS, on_tick, self);
   update_state (self);

@@ -267,6 +267,27 @@ credential_status (GDBusObjectManager *manager,
   return CMT_STATUS_UNKNOWN;
 }
 
+static CmtSummaryBlock
+connection_block (GDBusObjectManager *manager,
+                  CmtConnection      *c)
+{
+  return cmt_summary_block_for (credential_status (manager, cmt_connection_get_cloud_account (c)),
+                                credential_status (manager, cmt_connection_get_server (c)),
+                                cmt_status_from_string (cmt_connection_get_status (c)),
+                                cmt_connection_get_attention_needed (c),
+                                cmt_connection_get_last_error (c));
+}
+
+int
+cmt_wording_connection_category (GDBusObjectManager *manager,
+                                 CmtConnection      *connection,
+                                 gint64              now)
+{
+  return cmt_summary_category (cmt_status_from_string (cmt_connection_get_status (connection)),
+                               cmt_connection_get_expires_at (connection),
+                               connection_block (manager, connection), now);
+}
+
 char *
 cmt_wording_summary (GDBusObjectManager *manager,
                      GListModel         *connections,
@@ -285,13 +306,7 @@ cmt_wording_summary (GDBusObjectManager *manager,
       if (c == NULL)
         continue;
       status = cmt_status_from_string (cmt_connection_get_status (c));
-      cmt_summary_add (&summary, status, cmt_connection_get_expires_at (c),
-                       cmt_summary_block_for (credential_status (manager, cmt_connection_get_cloud_account (c)),
-                                              credential_status (manager, cmt_connection_get_server (c)),
-                                              status,
-                                              cmt_connection_get_attention_needed (c),
-                                              cmt_connection_get_last_error (c)),
-                       now);
+      cmt_summary_add (&summary, status, cmt_connection_get_expires_at (c), connection_block (manager, c), now);
     }
   if (needs_attention != NULL)
     *needs_attention = cmt_summary_needs_attention (&summary);

@@ -69,6 +69,11 @@ char       *cmt_wording_summary            (GDBusObjectManager *manager,
                                             gint64              now,
                                             gboolean           *needs_attention);
 
+/* The part of the summary @connection counts in (cmt_summary_category()). */
+int         cmt_wording_connection_category (GDBusObjectManager *manager,
+                                             CmtConnection      *connection,
+                                             gint64              now);
+
 /* Seconds since the epoch, plus $CMATOKEN_NOW_OFFSET like the service, so
  * that demos and tests that shift the service's clock read the same here. */
 gint64      cmt_wording_now              (void);

@@ -42,6 +42,23 @@ cmt_summary_block_for (CmtStatus   account_status,
          (error_needs_admin ? CMT_SUMMARY_BLOCK_LAST_ERROR : CMT_SUMMARY_BLOCK_NONE);
 }
 
+CmtSummaryCategory
+cmt_summary_category (CmtStatus       status,
+                      gint64          expires_at,
+                      CmtSummaryBlock block,
+                      gint64          now)
+{
+  if (status == CMT_STATUS_EXPIRED || (expires_at > 0 && expires_at <= now))
+    return CMT_SUMMARY_EXPIRED;
+  if (block != CMT_SUMMARY_BLOCK_NONE)
+    return CMT_SUMMARY_CANNOT_RENEW;
+  if (expires_at > 0 && expires_at - now <= WEEK)
+    return CMT_SUMMARY_THIS_WEEK;
+  if (expires_at <= 0)
+    return CMT_SUMMARY_NEVER_RENEWED;
+  return CMT_SUMMARY_VALID;
+}
+
 void
 cmt_summary_add (CmtSummary     *summary,
                  CmtStatus       status,
@@ -51,19 +68,26 @@ cmt_summary_add (CmtSummary     *summary,
 {
   g_return_if_fail (summary != NULL);
 
-  if (status == CMT_STATUS_EXPIRED || (expires_at > 0 && expires_at <= now))
-    summary->expired++;
-  else if (block != CMT_SUMMARY_BLOCK_NONE)
+  switch (cmt_summary_category (status, expires_at, block, now))
     {
+    case CMT_SUMMARY_EXPIRED:
+      summary->expired++;
+      break;
+    case CMT_SUMMARY_CANNOT_RENEW:
       summary->cannot_renew++;
       summary->blocks |= block;
+      break;
+    case CMT_SUMMARY_THIS_WEEK:
+      summary->this_week++;
+      break;
+    case CMT_SUMMARY_NEVER_RENEWED:
+      summary->never_renewed++;
+      break;
+    case CMT_SUMMARY_VALID:
+    default:
+      summary->valid++;
+      break;
     }
-  else if (expires_at > 0 && expires_at - now <= WEEK)
-    summary->this_week++;
-  else if (expires_at <= 0)
-    summary->never_renewed++;
-  else
-    summary->valid++;
 }
 
 gboolean

@@ -36,6 +36,20 @@ CmtSummaryBlock cmt_summary_block_for (CmtStatus   account_status,
                                        gboolean    attention_needed,
                                        const char *last_error);
 
+/* The one part of the summary a connection counts in. */
+typedef enum {
+  CMT_SUMMARY_EXPIRED,
+  CMT_SUMMARY_CANNOT_RENEW,
+  CMT_SUMMARY_THIS_WEEK,
+  CMT_SUMMARY_NEVER_RENEWED,
+  CMT_SUMMARY_VALID,
+} CmtSummaryCategory;
+
+CmtSummaryCategory cmt_summary_category (CmtStatus       status,
+                                         gint64          expires_at,
+                                         CmtSummaryBlock block,
+                                         gint64          now);
+
 /* Counts one connection whose token expires at @expires_at (0: never renewed
  * here) and has @status. */
 void            cmt_summary_add       (CmtSummary     *summary,

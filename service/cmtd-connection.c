@@ -272,6 +272,13 @@ cmtd_connection_refresh (CmtdConnection *self)
                cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL })) ||
               credentials_need_attention (self);
 
+  {
+    const char *code_name = self->last_error_code >= 0 ? cmt_error_code_to_name (self->last_error_code) : NULL;
+    g_autofree char *error_name = code_name != NULL ? g_strconcat ("io.github.cmatoken.Error.", code_name, NULL)
+                                                    : g_strdup ("");
+
+    cmt_connection_set_last_error_name (self->iface, error_name);
+  }
   cmt_connection_set_expires_at (self->iface, expires_at);
   cmt_connection_set_status (self->iface, cmt_status_to_string (status));
   cmt_connection_set_attention_needed (self->iface, attention);

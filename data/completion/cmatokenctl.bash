@@ -1,6 +1,6 @@
 # bash completion for cmatokenctl                       -*- shell-script -*-
 # Commands and options come from cmatokenctl itself, object names (ids, URLs,
-# emails) from the running service ("cmatokenctl __complete", which never
+# emails, labels) from the running service ("cmatokenctl __complete", which never
 # starts the service and prints nothing when it is not running).
 
 _cmatokenctl()
@@ -59,8 +59,21 @@ _cmatokenctl()
             ((n++))
         fi
     done
-    COMPREPLY=($(compgen -W "$("$ctl" __complete arg "$cmd" $((n + 1)) 2>/dev/null)" -- "$cur"))
+    _cmatokenctl_lines "$("$ctl" __complete arg "$cmd" $((n + 1)) 2>/dev/null)"
     declare -F __ltrim_colon_completions >/dev/null 2>&1 && __ltrim_colon_completions "$cur"
     return 0
+}
+
+# One candidate a line (a label may hold spaces): those that start with what
+# was typed, a label's spaces escaped so that it stays one word.
+_cmatokenctl_lines()
+{
+    local c typed=${cur//\\ / }
+    COMPREPLY=()
+    while IFS= read -r c; do
+        [[ -n $c && $c == "$typed"* ]] || continue
+        [[ $c == *" "* ]] && c=${c// /\\ }
+        COMPREPLY+=("$c")
+    done <<< "$1"
 }
 complete -F _cmatokenctl cmatokenctl

@@ -1073,6 +1073,9 @@ cmt_add_connection_dialog_init (CmtAddConnectionDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   cmt_flows_ensure_style (GTK_WIDGET (self));
   cmt_flows_name_icon_buttons (GTK_WIDGET (self->secret_row));
+  /* Step 1: Enter on the product's radio button goes on to step 2. */
+  cmt_flows_enter_activates (GTK_WIDGET (self->jira_check), self->next_button);
+  cmt_flows_enter_activates (GTK_WIDGET (self->confluence_check), self->next_button);
   g_signal_connect (self, "close-request", G_CALLBACK (on_close_request), NULL);
 }
 

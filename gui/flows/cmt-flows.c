@@ -214,3 +214,32 @@ cmt_flows_name_icon_buttons (GtkWidget *widget)
       cmt_flows_name_icon_buttons (child);
     }
 }
+
+static gboolean
+on_enter_pressed (GtkEventControllerKey *controller,
+                  guint                  keyval,
+                  guint                  keycode,
+                  GdkModifierType        state,
+                  GtkWidget             *target)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+  if (gtk_widget_get_visible (target) && gtk_widget_is_sensitive (target))
+    gtk_widget_activate (target);
+  return TRUE;
+}
+
+void
+cmt_flows_enter_activates (GtkWidget *widget,
+                           GtkWidget *target)
+{
+  GtkEventController *keys = gtk_event_controller_key_new ();
+
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+  g_return_if_fail (GTK_IS_WIDGET (target));
+
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  /* @target lives in the same window as @widget: no reference needed. */
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_enter_pressed), target);
+  gtk_widget_add_controller (widget, keys);
+}

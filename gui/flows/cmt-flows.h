@@ -66,4 +66,9 @@ void        cmt_flows_set_accessible_label (GtkWidget  *widget,
  * their name. */
 void        cmt_flows_name_icon_buttons    (GtkWidget  *widget);
 
+/* Enter on @widget (a check or radio button, which Enter would toggle)
+ * activates @target instead, when it can be pressed: the page goes on. */
+void        cmt_flows_enter_activates      (GtkWidget  *widget,
+                                            GtkWidget  *target);
+
 G_END_DECLS

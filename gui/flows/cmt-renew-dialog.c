@@ -553,6 +553,10 @@ update_progress (CmtRenewDialog *self)
 
   set_step_state (self->step1_state, self->step1_row,
                   self->progress_step >= 2 ? CMT_RENEW_STEP_DONE : CMT_RENEW_STEP_ACTIVE);
+  /* A finished step says so in words too, not only with its icon. */
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->step1_row),
+                                 self->progress_step >= 2 ? _("Created an auth token at Atlassian")
+                                                          : _("Creating an auth token at Atlassian…"));
   set_step_state (self->step2_state, self->step2_row,
                   self->progress_step >= 2 ? CMT_RENEW_STEP_ACTIVE : CMT_RENEW_STEP_PENDING);
 }
@@ -1596,13 +1600,41 @@ cmt_renew_dialog_class_init (CmtRenewDialogClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK, "flow.back", NULL);
 }
 
+/* Enter on the consent box: with the box ticked it confirms (as on every
+ * other page Enter goes on); unticked it ticks it, like Space. */
+static gboolean
+on_consent_key_pressed (GtkEventControllerKey *controller,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        CmtRenewDialog        *self)
+{
+  if (keyval != GDK_KEY_Return && keyval != GDK_KEY_KP_Enter && keyval != GDK_KEY_ISO_Enter)
+    return FALSE;
+  if (!gtk_check_button_get_active (self->consent_check))
+    {
+      gtk_check_button_set_active (self->consent_check, TRUE);
+      return TRUE;
+    }
+  if (gtk_widget_get_sensitive (self->confirm_button))
+    gtk_widget_activate (self->confirm_button);
+  return TRUE;
+}
+
 static void
 cmt_renew_dialog_init (CmtRenewDialog *self)
 {
+  GtkEventController *keys;
+
   self->cancellable = g_cancellable_new ();
   self->history = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   cmt_flows_ensure_style (GTK_WIDGET (self));
+
+  keys = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+  g_signal_connect (keys, "key-pressed", G_CALLBACK (on_consent_key_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->consent_check), keys);
 }
 
 GtkWindow *

@@ -42,6 +42,8 @@ def ctl_env(extra=None):
     env['LANG'] = 'C.UTF-8'
     env['LC_ALL'] = 'C.UTF-8'
     env.pop('LANGUAGE', None)
+    # Tables are cut to $COLUMNS: the tests choose it.
+    env.pop('COLUMNS', None)
     env.update(extra or {})
     return env
 

@@ -30,7 +30,8 @@ def help_commands():
 
 def comp_words(line):
     """COMP_WORDS and COMP_CWORD as bash makes them for @line (cursor at its end)."""
-    words = re.findall(r'[^\s%s]+|[%s]+' % (re.escape(BREAKS), re.escape(BREAKS)), line)
+    # A backslash keeps the next character in the word ("本番\\ J" is one word).
+    words = re.findall(r'(?:\\.|[^\s%s])+|[%s]+' % (re.escape(BREAKS), re.escape(BREAKS)), line)
     if line.endswith(' ') or not words:
         words.append('')
     return words, len(words) - 1
@@ -122,6 +123,20 @@ source %s
         # Every name offered is one cmatokenctl accepts.
         for name in names:
             self.assertEqual(self.ctl('history', name).rc, 0, name)
+
+    def test_labels_are_offered_and_stay_one_word(self):
+        conn = self.cli_add_connection('jira', 'acme')
+        srv = self.client.props(conn)['Server']
+        self.client.set_label(srv, '本番 Jira')
+        self.assertIn('本番 Jira', self.complete('arg', 'label', '1'))
+        self.assertIn('本番 Jira', self.complete('arg', 'check', '1'))
+        # A connection command is offered connections, not the server's label.
+        self.assertNotIn('本番 Jira', self.complete('arg', 'renew', '1'))
+        # bash: the space escaped, so that the label stays one word.
+        self.assertEqual(self.bash('cmatokenctl check 本'), ['本番\\ Jira'])
+        self.assertEqual(self.bash('cmatokenctl check 本番\\ J'), ['本番\\ Jira'])
+        # zsh quotes what compadd is given itself.
+        self.assertIn('本番 Jira', self.zsh('cmatokenctl check '))
 
     def test_silent_and_not_started_without_the_service(self):
         self.cli_add_connection('jira', 'acme')

@@ -51,10 +51,11 @@ class TestJapanese(CliTestCase):
                 self.assertTrue(aligned, 'column %s is misaligned in %r' % (name, r))
         expiry = pgettext(self.cat, 'column', 'EXPIRY')
         texts = [r[expiry][0] for r in rows]
-        # "あと 3 日で期限切れ" and a date such as "12 月 12 日まで有効"
-        self.assertTrue(any('3' in t for t in texts), texts)
-        self.assertTrue(any('月' in t for t in texts), texts)
-        self.assertFalse(any('Valid until' in t or 'Expires in' in t for t in texts), texts)
+        # "2026-12-10 (あと 3 日)": the ISO date, the days left in Japanese.
+        self.assertTrue(any(t.endswith('(あと 3 日)') for t in texts), texts)
+        for t in texts:
+            self.assertRegex(t, r'^\d{4}-\d\d-\d\d \(あと \d+ 日\)$')
+        self.assertFalse(any(' d)' in t or 'Expires in' in t for t in texts), texts)
 
     def test_errors_in_japanese(self):
         res = self.ctl('renew', 'x', env=JA)

@@ -1,4 +1,5 @@
 # test_status.py: `cmatokenctl status`: the tables (wide characters too), --json, exit code 3
+import json
 import os
 import sys
 import time
@@ -33,7 +34,9 @@ class TestStatus(CliTestCase):
         self.assertEqual(row['ID'][0], conn.rsplit('/', 1)[1])
         self.assertEqual(row['ASSISTANT'][0], 'JCMA')
         self.assertEqual(row['STATUS'][0], 'valid')
-        self.assertTrue(row['EXPIRY'][0].startswith('Valid until '), row)
+        # The date in ISO 8601 and the days left.
+        expires = self.status_json()['connections'][0]['expires_at']
+        self.assertEqual(row['EXPIRY'][0], time.strftime('%Y-%m-%d', time.localtime(expires)) + ' (19 d)')
         self.assertEqual(row['AUTO-RENEW'][0], 'off')
         host = self.fake.server_url('jira').split('://', 1)[1]
         site = self.fake.site_url('acme').split('://', 1)[1]
@@ -48,9 +51,9 @@ class TestStatus(CliTestCase):
         rows = parse_table(table_section(res.out, 'Connections'))
         # What needs attention first.
         self.assertEqual([r['STATUS'][0] for r in rows], ['expired', 'expiring'])
-        self.assertEqual(rows[0]['EXPIRY'][0], 'Expired 2 days ago')
+        self.assertRegex(rows[0]['EXPIRY'][0], r'^\d{4}-\d\d-\d\d \(2 d ago\)$')
         self.assertTrue(rows[0]['!'])
-        self.assertEqual(rows[1]['EXPIRY'][0], 'Expires in 3 days')
+        self.assertRegex(rows[1]['EXPIRY'][0], r'^\d{4}-\d\d-\d\d \(3 d\)$')
         self.assertIn('need attention (marked “!”)', res.out)
         data = self.status_json()
         self.assertTrue(data['attention_needed'])
@@ -85,6 +88,57 @@ class TestStatus(CliTestCase):
         blocked = [r for r in rows if r['ID'][0] == conn.rsplit('/', 1)[1]][0]
         self.assertTrue(blocked['!'])
 
+    def test_attention_only(self):
+        expired = self.cli_add_connection('jira', 'acme', renewed_at=now() - 23 * DAY)
+        valid = self.cli_add_connection('wiki', 'acme', renewed_at=now() - 1 * DAY)
+        res = self.ctl('status', '--attention')
+        self.assertCtl(res, 3, stream='out')
+        rows = parse_table(table_section(res.out, 'Connections'))
+        self.assertEqual([r['ID'][0] for r in rows], [expired.rsplit('/', 1)[1]])
+        # Sections with nothing to do are left out; the summary still counts all.
+        self.assertNotIn('Cloud accounts', res.out)
+        self.assertTrue(res.out.startswith('1 expired · 1 valid'), res.out)
+        res = self.ctl('status', '--attention', '--json')
+        paths = [c['path'] for c in json.loads(res.out)['connections']]
+        self.assertEqual(paths, [expired])
+        self.ctl('mark-renewed', expired)
+        res = self.ctl('status', '--attention')
+        self.assertCtl(res, 0, 'Nothing needs attention.', stream='out')
+        self.assertNotIn(valid.rsplit('/', 1)[1], res.out)
+
+    def test_tables_fit_the_terminal(self):
+        acc = self.cli_add_account('acme')
+        conn = self.cli_add_connection('jira', 'acme')
+        self.rotate_token('acme')
+        self.ctl('check', acc)
+        long_error = self.client.props(acc)['LastError']
+        self.assertGreater(len(long_error), 60)
+        res = self.ctl('status', env={'COLUMNS': '100'})
+        for line in res.out.splitlines():
+            self.assertLessEqual(len(line), 100, line)
+        self.assertIn('…', res.out)
+        self.assertNotIn(long_error, res.out)
+        # --wide, and any pipe without COLUMNS, get everything.
+        for args, env in ((('status', '--wide'), {'COLUMNS': '100'}), (('status',), None)):
+            res = self.ctl(*args, env=env)
+            self.assertIn(long_error, res.out)
+        self.assertIn(conn.rsplit('/', 1)[1], res.out)
+
+    def test_json_names_the_error(self):
+        acc = self.cli_add_account('acme')
+        srv = self.cli_add_server('jira', 'pat')
+        conn = self.new_id(self.ctl('add-connection', srv, acc))
+        self.fake.add_fault({'endpoint': 'save', 'status': 401})
+        self.assertEqual(self.ctl('renew', conn, '--allow-migrations-data-access').rc, 1)
+        c = [c for c in self.status_json()['connections'] if c['id'] == conn][0]
+        self.assertEqual(c['error_code'], 'io.github.cmatoken.Error.ServerAuthFailed')
+        self.assertTrue(c['last_error'])
+        # Cleared with the error.
+        self.fake.clear_faults()
+        self.ctl('mark-renewed', conn)
+        c = [c for c in self.status_json()['connections'] if c['id'] == conn][0]
+        self.assertEqual((c['error_code'], c['last_error']), ('', ''))
+
     def test_attention_on_a_credential(self):
         """An account whose token was rejected needs attention too."""
         acc = self.cli_add_account('acme')
@@ -118,6 +172,7 @@ class TestStatus(CliTestCase):
                           ('renewed_at', 'RenewedAt'), ('expires_at', 'ExpiresAt'),
                           ('status', 'Status'), ('renewing', 'Renewing'),
                           ('auto_renew', 'AutoRenew'), ('last_error', 'LastError'),
+                          ('error_code', 'LastErrorName'), ('label', 'Label'),
                           ('attention_needed', 'AttentionNeeded')]:
             self.assertEqual(c[key], props[prop], key)
         # ISO 8601 beside every epoch ("" for 0).
@@ -166,7 +221,7 @@ class TestStatus(CliTestCase):
             for heading, (cell, aligned) in ((h, v) for h, v in r.items() if h != '!'):
                 self.assertTrue(aligned, 'column %s is misaligned in %r' % (heading, r))
             self.assertEqual(r['STATUS'][0], 'valid', r)
-            self.assertTrue(r['API TOKEN'][0].startswith('Valid until '), r)
+            self.assertRegex(r['API TOKEN'][0], r'^\d{4}-\d\d-\d\d \(\d+ d\)$')
 
     def test_an_api_token_without_a_date_says_so(self):
         self.cli_add_account('acme', expires=False)
@@ -181,7 +236,7 @@ class TestStatus(CliTestCase):
         self.cli_add_server('jira', 'pat', '--expires', str(soon))
         res = self.ctl('status')
         rows = parse_table(table_section(res.out, 'Servers'))
-        self.assertEqual(rows[0]['EXPIRY'][0], 'Expires in 3 days')
+        self.assertEqual(rows[0]['EXPIRY'][0], time.strftime('%Y-%m-%d', time.localtime(soon)) + ' (3 d)')
         self.assertEqual(rows[0]['STATUS'][0], 'expiring')
         self.assertEqual(rows[0]['CREDENTIAL'][0], 'PAT')
 

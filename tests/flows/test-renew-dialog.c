@@ -358,6 +358,9 @@ test_progress_follows_renew_step (Fixture       *fixture,
   flows_test_flush ();
   g_assert_cmpint (cmt_renew_dialog_get_step_state (fixture->dialog, 1), ==, CMT_RENEW_STEP_DONE);
   g_assert_cmpint (cmt_renew_dialog_get_step_state (fixture->dialog, 2), ==, CMT_RENEW_STEP_ACTIVE);
+  /* The finished step no longer says "-ing". */
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child (fixture, "step1_row"))),
+                   ==, "Created an auth token at Atlassian");
 
   /* RenewStep empties as the renewal ends: the page does not go backwards. */
   g_object_set (connection (fixture), "renewing", FALSE, "renew-step", "", NULL);

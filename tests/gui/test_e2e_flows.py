@@ -14,6 +14,8 @@ $CMT_SCREENSHOT_DIR or BUILDDIR/tests/screenshots.
 
 import time
 
+import pyatspi
+
 from atspi_harness import App, role_of, wait_until
 from cmtharness import DAY, IFACE_ACCOUNT, IFACE_CONNECTION, IFACE_SERVER, main, scaled
 from test_gui_e2e import GuiTestCase, url_display
@@ -204,6 +206,19 @@ class FlowsTest(GuiTestCase):
         app.find_text('Cloud account: admin2@acme.test', timeout=FLOW_WAIT)
         self.shot('connections-renewed')
 
+    def test_enter_on_add_connection_step_1_goes_on(self):
+        app = self.start_app()
+        app.find_text('No Connections Yet', timeout=FLOW_WAIT)
+        app.click(app.find('push button', 'Add Connection',
+                           match=lambda a: 'Add Connection Add Connection' in (a.name or '')))
+        dialog = self.dialog()
+        jira = self.check_box(dialog, 'Jira')
+        wait_until(lambda: self.app.has_state(jira, pyatspi.STATE_FOCUSED), 10, 'Jira to have the focus')
+        app.key('Return')
+        self.entry(dialog, 'Server URL')
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+
     def test_ccma_renewal(self):
         conn = self.add_connection('wiki', 'acme', check=False)
         app = self.start_app()
@@ -242,6 +257,31 @@ class FlowsTest(GuiTestCase):
         app.wait_window_gone(dialog)
         self.assertEqual(self.connection(conn)['RenewedAt'], 0)
         self.assertEqual(self.fake.holds('jira'), [])
+
+    def test_enter_on_the_consent_box_ticks_it_then_confirms(self):
+        conn = self.add_connection('wiki', 'acme', check=False)
+        app = self.start_app()
+        app.find_text('%s → %s' % (url_display(self.fake.server_url('wiki')),
+                                   url_display(self.fake.site_url('acme'))), timeout=FLOW_WAIT)
+        dialog = self.open_renewal('wiki')
+        self.press(dialog, 'Connect to cloud')
+        self.press(dialog, 'Choose cloud site')
+        self.press(dialog, 'Continue')
+        confirm = self.button(dialog, 'Confirm')
+        box = self.check_box(dialog, 'Allow Atlassian to access migrations data')
+        wait_until(lambda: self.app.has_state(box, pyatspi.STATE_FOCUSED), 10, 'the consent box to have the focus')
+        # Enter ticks the box (it never unticks it) ...
+        app.key('Return')
+        wait_until(lambda: self.app.has_state(box, pyatspi.STATE_CHECKED), 10, 'the box to be ticked')
+        wait_until(lambda: self.sensitive(confirm), 10, 'Confirm to be enabled')
+        self.assertEqual(self.fake.holds('wiki'), [])
+        # ... and then confirms.
+        app.key('Return')
+        app.find_text('Token Renewed', root=dialog, timeout=FLOW_WAIT)
+        self.assertEqual(len(self.fake.holds('wiki')), 1)
+        self.assertGreater(self.connection(conn)['RenewedAt'], 0)
+        self.press(dialog, 'Done')
+        app.wait_window_gone(dialog)
 
     def test_manual_renewal(self):
         conn = self.add_connection('jira', 'acme')

@@ -108,12 +108,15 @@ class GuiTestCase(ServiceTestCase):
         else:
             app.pointer_click(entry)
 
-    def valid_until(self, connection):
-        expires = self.client.get_property(connection, IFACE_CONNECTION, 'ExpiresAt')
+    @staticmethod
+    def day(seconds):
         # C locale, this year (the app's "12 December"; another year adds it).
-        when = time.localtime(expires)
+        when = time.localtime(seconds)
         fmt = '%-d %B' if when.tm_year == time.localtime().tm_year else '%-d %B %Y'
-        return 'Valid until ' + time.strftime(fmt, when)
+        return time.strftime(fmt, when)
+
+    def valid_until(self, connection):
+        return 'Valid until ' + self.day(self.client.get_property(connection, IFACE_CONNECTION, 'ExpiresAt'))
 
 
 class MainWindowTest(GuiTestCase):
@@ -144,6 +147,8 @@ class MainWindowTest(GuiTestCase):
         wiki_label = app.find_text(self.wiki_title)
         app.find_text('Expires in 3 days')
         app.find_text(self.valid_until(wiki))
+        # When each was last renewed, beside its state.
+        app.find_text('· last renewed ' + self.day(self.client.get_property(jira, IFACE_CONNECTION, 'RenewedAt')))
         self.assertIn('JCMA', app.texts())
         self.assertIn('CCMA', app.texts())
         self.assertIn('Cloud account: admin@acme.test', app.texts())
@@ -366,6 +371,40 @@ class MainWindowTest(GuiTestCase):
         app.find_text('本番 Jira')
         app.find_text('Staging wiki')
 
+        # Filter by state, the summary's parts: Jira expires this week, the wiki is valid.
+        app.set_text(search, '')
+        self.pick_state_filter(app, 'Expiring This Week')
+        app.wait_text_gone('Staging wiki')
+        app.find_text('本番 Jira')
+        self.pick_state_filter(app, 'Valid')
+        app.wait_text_gone('本番 Jira')
+        app.find_text('Staging wiki')
+        app.screenshot('filter-valid')
+        # Closing the search (Ctrl+F again) shows everything again.
+        app.key('ctrl+f')
+        app.find_text('本番 Jira')
+        app.find_text('Staging wiki')
+
+    STATE_FILTER_ITEMS = ['All States', 'Needing Attention', 'Expired', 'Cannot Renew',
+                          'Expiring This Week', 'Never Renewed Here', 'Valid']
+
+    def pick_state_filter(self, app, item):
+        """Picks @item in the search bar's state filter (a drop-down): it opens
+        with the pointer, and its list (a popup surface, whose items AT-SPI
+        places relative to it) is walked with the keyboard from the item
+        chosen now."""
+        button = app.find(None, 'Show connections')
+        current = next(i for i, name in enumerate(self.STATE_FILTER_ITEMS)
+                       if any(text_of(a) == name for a in app.find_all('label', None, root=button)))
+        app.pointer_click(button)
+        time.sleep(0.3)
+        target = self.STATE_FILTER_ITEMS.index(item)
+        for _ in range(abs(target - current)):
+            app.key('Down' if target > current else 'Up')
+        app.key('Return')
+        wait_until(lambda: any(text_of(a) == item for a in app.find_all('label', None, root=button)),
+                   10, 'the filter to show ' + item)
+
     def test_row_menu_renew_in_the_browser_opens_the_manual_steps(self):
         self.add_two_connections()
         app = self.start_app()
@@ -375,6 +414,15 @@ class MainWindowTest(GuiTestCase):
         app.find_text('Renew in the Browser', role='heading', root=dialog)
         app.key('Escape')
         app.wait_window_gone(dialog)
+        # "Automatic Renewal…" opens the preferences at that page, not at the first.
+        self.open_row_menu(app, url_display(self.fake.server_url('jira')), 'Automatic Renewal…')
+        prefs = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the preferences')[0]
+        app.find_text('The service can renew a connection’s container token by itself before it expires, '
+                      'with the connection’s cloud account. Turn it on for each connection you allow.',
+                      root=prefs)
+        self.assertNotIn('Token lifetime in days', app.texts(prefs))
+        app.key('Escape')
+        app.wait_window_gone(prefs)
 
     def open_renew_all(self, app, n):
         main_window = app.window('Cloud Migration Tokens')

@@ -112,6 +112,15 @@ class Words:
         out = '%d %s' % (t.tm_mday, english_months[t.tm_mon - 1])
         return out if this_year else '%s %d' % (out, t.tm_year)
 
+    # cmatokenctl status: the ISO date and the days left or past.
+    def days_left(self, when, n):
+        iso = time.strftime('%Y-%m-%d', time.localtime(when))
+        return ('%s (あと %d 日)' % (iso, n)) if IS_JA else ('%s (%d d)' % (iso, n))
+
+    def days_ago(self, when, n):
+        iso = time.strftime('%Y-%m-%d', time.localtime(when))
+        return ('%s (%d 日前)' % (iso, n)) if IS_JA else ('%s (%d d ago)' % (iso, n))
+
     def valid_until(self, when):
         return ('%sまで有効' % self.date(when)) if IS_JA else ('Valid until %s' % self.date(when))
 

@@ -33,19 +33,22 @@ class TestStatusLanguage(CliTestCase):
 
     def test_status(self):
         w = Words()
-        self.add_connection('jira', 'acme', renewed_at=now() - 18 * DAY - 3600)
+        expiring = self.add_connection('jira', 'acme', renewed_at=now() - 18 * DAY - 3600)
         valid = self.add_connection('wiki', 'acme', renewed_at=now() - 2 * DAY)
-        self.add_connection('jira', 'other', renewed_at=now() - 23 * DAY - 3600,
-                            check=False)
-        valid_until = w.valid_until(self.client.get_property(valid, IFACE_CONNECTION, 'ExpiresAt'))
+        expired = self.add_connection('jira', 'other', renewed_at=now() - 23 * DAY - 3600,
+                                      check=False)
+
+        def expires(c):
+            return self.client.get_property(c, IFACE_CONNECTION, 'ExpiresAt')
         res = self.ctl_in_lang('status')
         self.assertIn(res.rc, (0, 3), res.err)
         out = res.out
         print(out, file=sys.stderr)
         self.assertIn(w._('Connections'), out)
-        self.assertIn(w.expires_in_days(3), out)
-        self.assertIn(valid_until, out)
-        self.assertIn(w.expired_days_ago(2), out)
+        # ISO dates, with the days left or past in the language.
+        self.assertIn(w.days_left(expires(expiring), 3), out)
+        self.assertIn(w.days_left(expires(valid), 19), out)
+        self.assertIn(w.days_ago(expires(expired), 2), out)
         if IS_JA:
             self.assertTrue(japanese(out))
             for english in ('Connections', 'Valid until', 'Expires in', 'Expired ',

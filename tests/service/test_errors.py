@@ -14,7 +14,7 @@ from cmtharness import (  # noqa: E402
 TOKEN_STATE = ('RenewedAt', 'ExpiresAt', 'Status', 'CloudAccount', 'Server', 'CloudSiteUrl',
                'Product', 'AutoRenew', 'AutoRenewConsentAt', 'Renewing')
 # What a failed renewal may change: its record of the failure.
-FAILURE_RECORD = ('LastError', 'AttentionNeeded', 'LastCheckedAt', 'Status', 'DisplayName')
+FAILURE_RECORD = ('LastError', 'LastErrorName', 'AttentionNeeded', 'LastCheckedAt', 'Status', 'DisplayName')
 
 
 class ErrorCase(ServiceTestCase):
