@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmt-error.h"
+#include "cmt-product.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
@@ -156,7 +157,7 @@ cmtctl_cmd_add_server (const CmtctlCommand *command,
     }
 
   /* Translators: %1$s is Jira or Confluence, %2$s the server, %3$s the new object's id. */
-  printf (_("Added %1$s server %2$s (id %3$s).\n"), cmtctl_product_name (product), host, cmtctl_path_id (path));
+  printf (_("Added %1$s server %2$s (id %3$s).\n"), cmt_product_name (product), host, cmtctl_path_id (path));
   return CMTCTL_EXIT_OK;
 }
 
@@ -221,6 +222,6 @@ cmtctl_cmd_add_connection (const CmtctlCommand *command,
   site_display = display_url (site);
   /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site, %4$s the new object's id. */
   printf (_("Added %1$s connection %2$s → %3$s (id %4$s).\n"),
-          cmtctl_assistant_name (cmt_server_get_product (server)), host, site_display, cmtctl_path_id (path));
+          cmt_assistant_short_name (cmt_server_get_product (server)), host, site_display, cmtctl_path_id (path));
   return CMTCTL_EXIT_OK;
 }

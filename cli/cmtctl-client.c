@@ -3,12 +3,12 @@
 #include <string.h>
 
 #include "cmt-error.h"
+#include "cmt-names.h"
+#include "cmt-product.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
 #include "cmtctl-util.h"
 
-#define CMT_OBJECT_MANAGER_PATH "/io/github/cmatoken"
-#define CMT_MANAGER_PATH        "/io/github/cmatoken/Manager"
 
 struct _CmtctlClient
 {
@@ -631,7 +631,7 @@ cmtctl_client_describe (CmtctlClient *self,
       g_autofree char *site = cmt_url_display (cmt_connection_get_cloud_site_url (connection));
       /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site. */
       raw = g_strdup_printf (_("%1$s connection %2$s → %3$s"),
-                             cmtctl_assistant_name (cmt_connection_get_product (connection)),
+                             cmt_assistant_short_name (cmt_connection_get_product (connection)),
                              host, site);
     }
   else if (server != NULL)
@@ -639,7 +639,7 @@ cmtctl_client_describe (CmtctlClient *self,
       g_autofree char *host = cmt_url_display (cmt_server_get_base_url (server));
       /* Translators: %1$s is Jira or Confluence, %2$s the server's address. */
       raw = g_strdup_printf (_("%1$s server %2$s"),
-                             cmtctl_product_name (cmt_server_get_product (server)), host);
+                             cmt_product_name (cmt_server_get_product (server)), host);
     }
   else if (account != NULL)
     {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmt-dbus.h"
+#include "cmt-names.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
 
@@ -138,7 +139,7 @@ print_objects (CmtctlKind kinds)
   if (!has_owner)
     return;
   manager = cmt_object_manager_client_new_sync (bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                                CMT_DAEMON_BUS_NAME, "/io/github/cmatoken", NULL, NULL);
+                                                CMT_DAEMON_BUS_NAME, CMT_OBJECT_MANAGER_PATH, NULL, NULL);
   if (manager == NULL)
     return;
 

@@ -5,28 +5,9 @@
 #include <string.h>
 
 #include "cmt-error.h"
+#include "cmt-history.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
-
-static const char *
-entry_string (GVariant   *entry,
-              const char *key)
-{
-  const char *value = NULL;
-
-  if (!g_variant_lookup (entry, key, "&s", &value) && !g_variant_lookup (entry, key, "&o", &value))
-    return "";
-  return value;
-}
-
-static gint64
-entry_time (GVariant *entry)
-{
-  gint64 time = 0;
-
-  g_variant_lookup (entry, "time", "x", &time);
-  return time;
-}
 
 /* 2026-12-03T09:30:00Z */
 static char *
@@ -46,34 +27,6 @@ local_time (gint64 time)
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M") : g_strdup ("");
 }
 
-static const char *
-kind_label (const char *kind)
-{
-  if (g_str_equal (kind, "renew"))
-    return C_("history", "renewed");
-  if (g_str_equal (kind, "auto-renew"))
-    return C_("history", "renewed automatically");
-  if (g_str_equal (kind, "mark-renewed"))
-    return C_("history", "marked as renewed");
-  if (g_str_equal (kind, "add"))
-    return C_("history", "added");
-  if (g_str_equal (kind, "replace"))
-    return C_("history", "credential replaced");
-  if (g_str_equal (kind, "remove"))
-    return C_("history", "removed");
-  return kind;
-}
-
-static const char *
-result_label (const char *result)
-{
-  if (g_str_equal (result, "failed"))
-    return C_("history", "failed");
-  if (g_str_equal (result, "cancelled"))
-    return C_("history", "cancelled");
-  return "";
-}
-
 static void
 print_text (GVariant *entries)
 {
@@ -89,18 +42,18 @@ print_text (GVariant *entries)
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
     {
       g_autoptr(GVariant) owned = entry;
-      g_autofree char *when = local_time (entry_time (entry));
-      g_autofree char *subject = cmtctl_sanitize (entry_string (entry, "subject"));
-      g_autofree char *caller = cmtctl_sanitize (entry_string (entry, "caller"));
-      g_autofree char *account = cmtctl_sanitize (entry_string (entry, "account"));
-      const char *result = result_label (entry_string (entry, "result"));
-      const char *error = entry_string (entry, "error");
+      g_autofree char *when = local_time (cmt_history_entry_time (entry));
+      g_autofree char *subject = cmtctl_sanitize (cmt_history_entry_string (entry, "subject"));
+      g_autofree char *caller = cmtctl_sanitize (cmt_history_entry_string (entry, "caller"));
+      g_autofree char *account = cmtctl_sanitize (cmt_history_entry_string (entry, "account"));
+      const char *result = cmt_history_result_label (cmt_history_entry_string (entry, "result"));
+      const char *error = cmt_history_entry_string (entry, "error");
       g_autoptr(GString) line = g_string_new (NULL);
 
       g_string_append_printf (line, "%s  %s", when, subject);
       if (*account != '\0' && strstr (subject, account) == NULL)
         g_string_append_printf (line, " (%s)", account);
-      g_string_append_printf (line, ": %s", kind_label (entry_string (entry, "kind")));
+      g_string_append_printf (line, ": %s", cmt_history_kind_label (cmt_history_entry_string (entry, "kind")));
       if (*result != '\0')
         {
           g_string_append_printf (line, ", %s", result);
@@ -128,21 +81,21 @@ to_json (GVariant *entries)
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
     {
       g_autoptr(GVariant) owned = entry;
-      g_autofree char *iso = iso_time (entry_time (entry));
+      g_autofree char *iso = iso_time (cmt_history_entry_time (entry));
       const char *const keys[] = { "object", "kind", "result", "caller", "account", "subject" };
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "time");
-      json_builder_add_int_value (b, entry_time (entry));
+      json_builder_add_int_value (b, cmt_history_entry_time (entry));
       json_builder_set_member_name (b, "time_iso");
       json_builder_add_string_value (b, iso);
       for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
         {
           json_builder_set_member_name (b, keys[i]);
-          json_builder_add_string_value (b, entry_string (entry, keys[i]));
+          json_builder_add_string_value (b, cmt_history_entry_string (entry, keys[i]));
         }
       json_builder_set_member_name (b, "error_code");
-      json_builder_add_string_value (b, entry_string (entry, "error"));
+      json_builder_add_string_value (b, cmt_history_entry_string (entry, "error"));
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -184,12 +137,12 @@ to_csv (GVariant *entries)
   while ((entry = g_variant_iter_next_value (&iter)) != NULL)
     {
       g_autoptr(GVariant) owned = entry;
-      g_autofree char *iso = iso_time (entry_time (entry));
+      g_autofree char *iso = iso_time (cmt_history_entry_time (entry));
 
-      g_string_append_printf (out, "%" G_GINT64_FORMAT ",%s", entry_time (entry), iso);
+      g_string_append_printf (out, "%" G_GINT64_FORMAT ",%s", cmt_history_entry_time (entry), iso);
       for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
         {
-          g_autofree char *clean = cmtctl_sanitize (entry_string (entry, keys[i]));
+          g_autofree char *clean = cmtctl_sanitize (cmt_history_entry_string (entry, keys[i]));
           g_string_append_c (out, ',');
           csv_field (out, clean);
         }

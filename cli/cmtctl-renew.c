@@ -7,6 +7,7 @@
 
 #include "cmt-error.h"
 #include "cmt-expiry.h"
+#include "cmt-product.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
@@ -125,7 +126,7 @@ connection_title (CmtctlClient  *client,
 
   /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site. */
   return g_strdup_printf (_("%1$s %2$s → %3$s"),
-                          cmtctl_assistant_name (cmt_connection_get_product (connection)), host, site);
+                          cmt_assistant_short_name (cmt_connection_get_product (connection)), host, site);
 }
 
 static void
@@ -398,7 +399,7 @@ cmtctl_cmd_renew (const CmtctlCommand *command,
   date = cmt_expiry_format_date (run.expires_at);
   /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site, %4$s a date. */
   printf (_("Renewed: the %1$s token on %2$s for %3$s is valid until %4$s.\n"),
-          cmtctl_assistant_name (cmt_connection_get_product (run.connection)), run.host, site, date);
+          cmt_assistant_short_name (cmt_connection_get_product (run.connection)), run.host, site, date);
   renew_run_clear (&run);
   return CMTCTL_EXIT_OK;
 }
@@ -449,7 +450,7 @@ cmtctl_cmd_mark_renewed (const CmtctlCommand *command,
   date = cmt_expiry_format_date (cmt_connection_get_expires_at (connection));
   /* Translators: %1$s is JCMA or CCMA, %2$s a server, %3$s a cloud site, %4$s a date. */
   printf (_("Recorded: the %1$s token on %2$s for %3$s is valid until %4$s.\n"),
-          cmtctl_assistant_name (cmt_connection_get_product (connection)), host, site, date);
+          cmt_assistant_short_name (cmt_connection_get_product (connection)), host, site, date);
   return CMTCTL_EXIT_OK;
 }
 

@@ -5,6 +5,7 @@
 
 #include "cmt-error.h"
 #include "cmt-expiry.h"
+#include "cmt-product.h"
 #include "cmt-summary.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
@@ -116,7 +117,7 @@ print_connections (StatusView *view,
                         attention_mark (cmt_connection_get_attention_needed (c)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
                         label,
-                        cmtctl_assistant_name (cmt_connection_get_product (c)),
+                        cmt_assistant_short_name (cmt_connection_get_product (c)),
                         route, status, expiry,
                         on_off (cmt_connection_get_auto_renew (c)),
                         cmt_connection_get_last_error (c));
@@ -220,7 +221,7 @@ print_servers (StatusView *view,
                         attention_mark (cmt_server_get_attention_needed (s)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
                         label,
-                        cmtctl_product_name (cmt_server_get_product (s)),
+                        cmt_product_name (cmt_server_get_product (s)),
                         host, credential,
                         cmtctl_status_label (cmt_server_get_status (s)),
                         expiry,
@@ -371,7 +372,7 @@ print_json (StatusView *view,
       add_object_ids (b, l->data);
       add_string (b, "label", cmt_connection_get_label (c));
       add_string (b, "product", cmt_connection_get_product (c));
-      add_string (b, "assistant", cmtctl_assistant_name (cmt_connection_get_product (c)));
+      add_string (b, "assistant", cmt_assistant_short_name (cmt_connection_get_product (c)));
       add_string (b, "server", cmt_connection_get_server (c));
       add_string (b, "server_id", cmtctl_path_id (cmt_connection_get_server (c)));
       add_string (b, "server_url", server != NULL ? cmt_server_get_base_url (server) : "");

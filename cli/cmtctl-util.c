@@ -273,25 +273,7 @@ cmtctl_clause (const char *message)
   return out;
 }
 
-const char *
-cmtctl_assistant_name (const char *product)
-{
-  if (g_strcmp0 (product, "jira") == 0)
-    return "JCMA";
-  if (g_strcmp0 (product, "confluence") == 0)
-    return "CCMA";
-  return product != NULL ? product : "";
-}
 
-const char *
-cmtctl_product_name (const char *product)
-{
-  if (g_strcmp0 (product, "jira") == 0)
-    return "Jira";
-  if (g_strcmp0 (product, "confluence") == 0)
-    return "Confluence";
-  return product != NULL ? product : "";
-}
 
 const char *
 cmtctl_status_label (const char *status)

@@ -3,10 +3,10 @@
 
 #include "cmt-application.h"
 #include "cmt-dbus.h"
+#include "cmt-names.h"
 #include "cmt-preferences-window.h"
 #include "cmt-window.h"
 
-#define OBJECT_MANAGER_PATH "/io/github/cmatoken"
 
 struct _CmtApplication
 {
@@ -72,7 +72,7 @@ connect_to_service (CmtApplication *self)
   /* No DO_NOT_AUTO_START: asking for the objects D-Bus-activates the service. */
   cmt_object_manager_client_new_for_bus (G_BUS_TYPE_SESSION,
                                          G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                         CMT_DAEMON_BUS_NAME, OBJECT_MANAGER_PATH,
+                                         CMT_DAEMON_BUS_NAME, CMT_OBJECT_MANAGER_PATH,
                                          self->cancellable, manager_ready, g_object_ref (self));
 }
 

@@ -4,6 +4,7 @@
 #include "cmt-auto-renew-row.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-product.h"
 #include "cmt-wording.h"
 
 struct _CmtAutoRenewRow
@@ -38,7 +39,7 @@ refresh (CmtAutoRenewRow *self)
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self),
-                               cmt_wording_assistant_long (cmt_connection_get_product (self->connection)));
+                               cmt_assistant_name (cmt_connection_get_product (self->connection)));
   /* Translators: accessible name of a switch; %s is "jira.example.com → acme.atlassian.net". */
   name = g_strdup_printf (_("Renew %s automatically"), title);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->toggle),

@@ -3,13 +3,13 @@
 
 #include "cmt-connection-row.h"
 #include "cmt-dbus.h"
+#include "cmt-names.h"
+#include "cmt-product.h"
 #include "cmt-resources.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 
 /* What the service uses when the Manager is not (yet) known. */
-#define DEFAULT_WARN_BEFORE (5 * CMT_SECONDS_PER_DAY)
-#define DEFAULT_LIFETIME    (21 * CMT_SECONDS_PER_DAY)
 
 struct _CmtConnectionRow
 {
@@ -80,7 +80,7 @@ account_email (CmtConnectionRow *self)
 
   if (path != NULL && g_variant_is_object_path (path))
     iface = g_dbus_object_manager_get_interface (self->manager, path,
-                                                 "io.github.cmatoken.CloudAccount1");
+                                                 CMT_CLOUD_ACCOUNT_INTERFACE);
   if (iface == NULL)
     return NULL;
   return g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (iface)));
@@ -91,8 +91,8 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
 {
   static const char * const state_classes[] = { "success", "warning", "error", "dim-label" };
   CmtManager *manager_iface;
-  gint64 warn_before = DEFAULT_WARN_BEFORE;
-  gint64 lifetime = DEFAULT_LIFETIME;
+  gint64 warn_before = (CMT_DEFAULT_WARN_DAYS * CMT_SECONDS_PER_DAY);
+  gint64 lifetime = (CMT_DEFAULT_LIFETIME_DAYS * CMT_SECONDS_PER_DAY);
   gint64 now = cmt_wording_now ();
   g_autofree char *server = NULL;
   g_autofree char *title = NULL;
@@ -133,10 +133,10 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   state = cmt_wording_connection_state (self->connection, server, warn_before, now);
   email = account_email (self);
 
-  gtk_label_set_label (self->product_label, cmt_wording_assistant_short (product));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->product_label), cmt_wording_assistant_long (product));
+  gtk_label_set_label (self->product_label, cmt_assistant_short_name (product));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->product_label), cmt_assistant_name (product));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->product_label),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, cmt_wording_assistant_long (product),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, cmt_assistant_name (product),
                                   -1);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
 
@@ -144,7 +144,7 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
     /* Translators: %s is the email of the Atlassian account that renews the token. */
     subtitle = g_strdup_printf (_("Cloud account: %s"), email);
   else
-    subtitle = g_strdup (cmt_wording_assistant_long (product));
+    subtitle = g_strdup (cmt_assistant_name (product));
 
   label = cmt_wording_connection_label (self->manager, self->connection);
   if (label != NULL)
@@ -278,6 +278,14 @@ row_auto_renew (GtkWidget  *widget,
 }
 
 static void
+row_history (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  forward_to_window (CMT_CONNECTION_ROW (widget), "main.connection-history");
+}
+
+static void
 row_label (GtkWidget  *widget,
            const char *action_name,
            GVariant   *parameter)
@@ -334,6 +342,7 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_install_action (widget_class, "row.renew-in-browser", NULL, row_renew_in_browser);
   gtk_widget_class_install_action (widget_class, "row.mark-renewed", NULL, row_mark_renewed);
   gtk_widget_class_install_action (widget_class, "row.label", NULL, row_label);
+  gtk_widget_class_install_action (widget_class, "row.history", NULL, row_history);
   gtk_widget_class_install_action (widget_class, "row.auto-renew", NULL, row_auto_renew);
   gtk_widget_class_install_action (widget_class, "row.remove", NULL, row_remove);
 

@@ -4,11 +4,11 @@
 #include "cmt-credential-row.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-names.h"
 #include "cmt-resources.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 
-#define DEFAULT_CREDENTIAL_WARN_BEFORE (14 * CMT_SECONDS_PER_DAY)
 
 struct _CmtCredentialRow
 {
@@ -57,7 +57,7 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
 {
   static const char * const state_classes[] = { "success", "warning", "error", "dim-label" };
   CmtManager *manager_iface = cmt_wording_peek_manager (self->manager);
-  gint64 warn_before = DEFAULT_CREDENTIAL_WARN_BEFORE;
+  gint64 warn_before = (CMT_DEFAULT_CREDENTIAL_WARN_DAYS * CMT_SECONDS_PER_DAY);
   gint64 now = cmt_wording_now ();
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;

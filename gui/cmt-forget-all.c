@@ -4,13 +4,14 @@
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-forget-all.h"
+#include "cmt-names.h"
 #include "cmt-wording.h"
 
 /* The order of removal: what refers to others goes first. */
 static const char *const kinds[] = {
-  "io.github.cmatoken.Connection1",
-  "io.github.cmatoken.Server1",
-  "io.github.cmatoken.CloudAccount1",
+  CMT_CONNECTION_INTERFACE,
+  CMT_SERVER_INTERFACE,
+  CMT_CLOUD_ACCOUNT_INTERFACE,
 };
 
 static guint

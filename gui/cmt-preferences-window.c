@@ -3,6 +3,7 @@
 
 #include "cmt-auto-renew-row.h"
 #include "cmt-forget-all.h"
+#include "cmt-names.h"
 #include "cmt-object-model.h"
 #include "cmt-preferences-window.h"
 #include "cmt-resources.h"
@@ -299,7 +300,7 @@ cmt_preferences_window_new (GtkWindow          *parent,
       GtkSortListModel *sorted;
 
       self->manager = g_object_ref (manager);
-      connections = cmt_object_model_new (manager, "io.github.cmatoken.Connection1", NULL);
+      connections = cmt_object_model_new (manager, CMT_CONNECTION_INTERFACE, NULL);
       sorter = GTK_SORTER (gtk_custom_sorter_new (compare_titles, self, NULL));
       sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_steal_pointer (&connections)), sorter);
       gtk_list_box_bind_model (self->connections_list, G_LIST_MODEL (sorted),

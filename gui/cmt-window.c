@@ -9,8 +9,11 @@
 #include "cmt-credential-row.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-history-dialog.h"
+#include "cmt-names.h"
 #include "cmt-object-model.h"
 #include "cmt-preferences-window.h"
+#include "cmt-product.h"
 #include "cmt-summary.h"
 #include "cmt-renew-dialog.h"
 #include "cmt-resources.h"
@@ -18,9 +21,6 @@
 #include "cmt-window.h"
 #include "cmt-wording.h"
 
-#define CONNECTION_IFACE "io.github.cmatoken.Connection1"
-#define ACCOUNT_IFACE    "io.github.cmatoken.CloudAccount1"
-#define SERVER_IFACE     "io.github.cmatoken.Server1"
 
 /* Wording like "Expires in 3 hours" goes stale as time passes. */
 #define TICK_SECONDS 60
@@ -189,7 +189,7 @@ update_state (CmtWindow *self)
     {
       guint n_connections = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
       guint n_shown = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
-      guint attention = count_attention (G_LIST_MODEL (self->connections), CONNECTION_IFACE);
+      guint attention = count_attention (G_LIST_MODEL (self->connections), CMT_CONNECTION_INTERFACE);
 
       g_autofree char *summary = NULL;
       gboolean summary_attention = FALSE;
@@ -209,13 +209,13 @@ update_state (CmtWindow *self)
       adw_view_stack_page_set_needs_attention (self->connections_page, attention > 0);
       adw_view_stack_page_set_badge_number (self->connections_page, attention);
 
-      attention = count_attention (G_LIST_MODEL (self->accounts), ACCOUNT_IFACE);
+      attention = count_attention (G_LIST_MODEL (self->accounts), CMT_CLOUD_ACCOUNT_INTERFACE);
       gtk_stack_set_visible_child_name (self->accounts_stack,
                                         g_list_model_get_n_items (G_LIST_MODEL (self->accounts)) ? "list" : "empty");
       adw_view_stack_page_set_needs_attention (self->accounts_page, attention > 0);
       adw_view_stack_page_set_badge_number (self->accounts_page, attention);
 
-      attention = count_attention (G_LIST_MODEL (self->servers), SERVER_IFACE);
+      attention = count_attention (G_LIST_MODEL (self->servers), CMT_SERVER_INTERFACE);
       gtk_stack_set_visible_child_name (self->servers_stack,
                                         g_list_model_get_n_items (G_LIST_MODEL (self->servers)) ? "list" : "empty");
       adw_view_stack_page_set_needs_attention (self->servers_page, attention > 0);
@@ -396,7 +396,7 @@ account_email (CmtWindow     *self,
   g_autoptr(GDBusInterface) account = NULL;
 
   if (path != NULL && g_variant_is_object_path (path))
-    account = g_dbus_object_manager_get_interface (self->manager, path, ACCOUNT_IFACE);
+    account = g_dbus_object_manager_get_interface (self->manager, path, CMT_CLOUD_ACCOUNT_INTERFACE);
   return account != NULL ? g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (account))) : NULL;
 }
 
@@ -468,8 +468,8 @@ filter_connection (gpointer item,
   email = account_email (self, connection);
   /* Search by address, label, account email, assistant and product. */
   text_all = g_strdup_printf ("%s %s %s %s %s", title, label != NULL ? label : "", email != NULL ? email : "",
-                              cmt_wording_assistant_short (cmt_connection_get_product (connection)),
-                              cmt_wording_product_name (cmt_connection_get_product (connection)));
+                              cmt_assistant_short_name (cmt_connection_get_product (connection)),
+                              cmt_product_name (cmt_connection_get_product (connection)));
   haystack = g_utf8_casefold (text_all, -1);
   needle = g_utf8_casefold (text, -1);
   return strstr (haystack, needle) != NULL;
@@ -621,11 +621,11 @@ cmt_window_set_object_manager (CmtWindow          *self,
     }
 
   self->manager = g_object_ref (manager);
-  self->connections = cmt_object_model_new (manager, CONNECTION_IFACE, resort_properties);
+  self->connections = cmt_object_model_new (manager, CMT_CONNECTION_INTERFACE, resort_properties);
   /* A credential's state shows on the connections renewing with it too. */
-  self->accounts = cmt_object_model_new (manager, ACCOUNT_IFACE,
+  self->accounts = cmt_object_model_new (manager, CMT_CLOUD_ACCOUNT_INTERFACE,
                                          (const char * const []) { "attention-needed", "status", "label", NULL });
-  self->servers = cmt_object_model_new (manager, SERVER_IFACE,
+  self->servers = cmt_object_model_new (manager, CMT_SERVER_INTERFACE,
                                         (const char * const []) { "attention-needed", "status", "label", NULL });
 
   self->filter = GTK_FILTER (gtk_custom_filter_new (filter_connection, self, NULL));
@@ -799,6 +799,25 @@ main_auto_renew (GtkWidget  *widget,
   preferences = cmt_preferences_window_new (GTK_WINDOW (self), self->manager);
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), "auto-renew");
   gtk_window_present (preferences);
+}
+
+static void
+main_connection_history (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  CmtWindow *self = CMT_WINDOW (widget);
+  GDBusObject *object = find_connection (self, g_variant_get_string (parameter, NULL));
+  g_autofree char *title = NULL;
+
+  if (object == NULL)
+    {
+      toast_unknown_connection (self, g_variant_get_string (parameter, NULL));
+      return;
+    }
+  title = cmt_wording_connection_title (self->manager, cmt_object_peek_connection (CMT_OBJECT (object)));
+  gtk_window_present (cmt_history_dialog_new (GTK_WINDOW (self), self->manager,
+                                              g_dbus_object_get_object_path (object), title));
 }
 
 static void
@@ -986,7 +1005,7 @@ on_mark_renewed_response (AdwMessageDialog *dialog,
 
   if (!g_str_equal (response, "mark") || self->manager == NULL)
     return;
-  iface = g_dbus_object_manager_get_interface (self->manager, path, CONNECTION_IFACE);
+  iface = g_dbus_object_manager_get_interface (self->manager, path, CMT_CONNECTION_INTERFACE);
   if (iface == NULL)
     return;
 
@@ -1092,7 +1111,7 @@ on_label_response (AdwMessageDialog *dialog,
 
   if (!g_str_equal (response, "save") || self->manager == NULL)
     return;
-  iface = g_dbus_object_manager_get_interface (self->manager, path, CONNECTION_IFACE);
+  iface = g_dbus_object_manager_get_interface (self->manager, path, CMT_CONNECTION_INTERFACE);
   if (iface == NULL)
     return;
   cmt_connection_call_set_label (CMT_CONNECTION (iface), label, self->cancellable, set_label_done,
@@ -1430,6 +1449,7 @@ cmt_window_class_init (CmtWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "main.renew-in-browser", "s", main_renew_in_browser);
   gtk_widget_class_install_action (widget_class, "main.renew-all", NULL, main_renew_all);
   gtk_widget_class_install_action (widget_class, "main.auto-renew", "s", main_auto_renew);
+  gtk_widget_class_install_action (widget_class, "main.connection-history", "s", main_connection_history);
   gtk_widget_class_install_action (widget_class, "main.mark-renewed", "s", main_mark_renewed);
   gtk_widget_class_install_action (widget_class, "main.remove-connection", "s", main_remove_connection);
   gtk_widget_class_install_action (widget_class, "main.label-connection", "s", main_label_connection);

@@ -1,11 +1,11 @@
 /* cmt-wording.c: how the app names products, states and objects, in one place */
 #include <glib/gi18n.h>
 
+#include "cmt-names.h"
 #include "cmt-summary.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 
-#define MANAGER_PATH "/io/github/cmatoken/Manager"
 
 static GDBusInterface *
 lookup_interface (GDBusObjectManager *manager,
@@ -17,29 +17,8 @@ lookup_interface (GDBusObjectManager *manager,
   return g_dbus_object_manager_get_interface (manager, path, interface_name);
 }
 
-const char *
-cmt_wording_assistant_short (const char *product)
-{
-  if (g_strcmp0 (product, "confluence") == 0)
-    return "CCMA";
-  return "JCMA";
-}
 
-const char *
-cmt_wording_assistant_long (const char *product)
-{
-  if (g_strcmp0 (product, "confluence") == 0)
-    return _("Confluence Cloud Migration Assistant");
-  return _("Jira Cloud Migration Assistant");
-}
 
-const char *
-cmt_wording_product_name (const char *product)
-{
-  if (g_strcmp0 (product, "confluence") == 0)
-    return "Confluence";
-  return "Jira";
-}
 
 const char *
 cmt_wording_status_css_class (CmtStatus status)
@@ -100,7 +79,7 @@ cmt_wording_server_display (GDBusObjectManager *manager,
 
   if (manager != NULL && server_path != NULL && g_variant_is_object_path (server_path))
     iface = g_dbus_object_manager_get_interface (manager, server_path,
-                                                 "io.github.cmatoken.Server1");
+                                                 CMT_SERVER_INTERFACE);
   if (iface != NULL)
     return cmt_url_display (cmt_server_get_base_url (CMT_SERVER (iface)));
   return g_strdup (cmt_wording_object_id (server_path));
@@ -128,7 +107,7 @@ cmt_wording_connection_label (GDBusObjectManager *manager,
 
   if (label != NULL && *label != '\0')
     return g_strdup (label);
-  server = lookup_interface (manager, cmt_connection_get_server (connection), "io.github.cmatoken.Server1");
+  server = lookup_interface (manager, cmt_connection_get_server (connection), CMT_SERVER_INTERFACE);
   if (server != NULL)
     label = cmt_server_get_label (CMT_SERVER (server));
   return label != NULL && *label != '\0' ? g_strdup (label) : NULL;
@@ -186,7 +165,7 @@ cmt_wording_connection_blocker (GDBusObjectManager *manager,
   g_autoptr(GDBusInterface) server_iface = NULL;
 
   account_iface = lookup_interface (manager, cmt_connection_get_cloud_account (connection),
-                                    "io.github.cmatoken.CloudAccount1");
+                                    CMT_CLOUD_ACCOUNT_INTERFACE);
   if (account_iface != NULL)
     {
       CmtCloudAccount *account = CMT_CLOUD_ACCOUNT (account_iface);
@@ -217,7 +196,7 @@ cmt_wording_connection_blocker (GDBusObjectManager *manager,
     }
 
   server_iface = lookup_interface (manager, cmt_connection_get_server (connection),
-                                   "io.github.cmatoken.Server1");
+                                   CMT_SERVER_INTERFACE);
   if (server_iface != NULL)
     {
       CmtServer *server = CMT_SERVER (server_iface);
@@ -320,7 +299,7 @@ cmt_wording_peek_manager (GDBusObjectManager *manager)
 
   if (manager == NULL)
     return NULL;
-  object = g_dbus_object_manager_get_object (manager, MANAGER_PATH);
+  object = g_dbus_object_manager_get_object (manager, CMT_MANAGER_PATH);
   if (object == NULL || !CMT_IS_OBJECT (object))
     return NULL;
   /* The manager keeps the object, and the object its interfaces. */

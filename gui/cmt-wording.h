@@ -8,12 +8,6 @@
 
 G_BEGIN_DECLS
 
-/* "JCMA" for "jira", "CCMA" for "confluence": the assistant's short name. */
-const char *cmt_wording_assistant_short (const char *product);
-/* "Jira Cloud Migration Assistant", translated. */
-const char *cmt_wording_assistant_long  (const char *product);
-/* "Jira", "Confluence": the product's name (never translated). */
-const char *cmt_wording_product_name    (const char *product);
 
 /* The libadwaita style class for a status: "success", "warning", "error" or "dim-label". */
 const char *cmt_wording_status_css_class (CmtStatus status);

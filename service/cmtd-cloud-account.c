@@ -756,7 +756,7 @@ cmtd_cloud_account_new (CmtdDaemon *daemon,
 
   self->daemon = daemon;
   self->id = g_strdup (id);
-  self->path = g_strdup_printf ("%s/%s", CMTD_CLOUD_ACCOUNTS_PATH, id);
+  self->path = g_strdup_printf ("%s/%s", CMT_CLOUD_ACCOUNTS_PATH, id);
   self->slot = g_strdup (slot);
 
   self->object = cmt_object_skeleton_new (self->path);

@@ -1136,7 +1136,7 @@ cmtd_connection_new (CmtdDaemon       *daemon,
 
   self->daemon = daemon;
   self->id = g_strdup (id);
-  self->path = g_strdup_printf ("%s/%s", CMTD_CONNECTIONS_PATH, id);
+  self->path = g_strdup_printf ("%s/%s", CMT_CONNECTIONS_PATH, id);
   self->server = g_object_ref (server);
   self->account = g_object_ref (account);
 
@@ -1190,8 +1190,8 @@ cmtd_connection_new_from_key_file (CmtdDaemon  *daemon,
       g_set_error_literal (error, CMT_ERROR, CMT_ERROR_INVALID_ARGUMENT, "no valid server or cloud_account");
       return NULL;
     }
-  server_path = g_strdup_printf ("%s/%s", CMTD_SERVERS_PATH, server_id);
-  account_path = g_strdup_printf ("%s/%s", CMTD_CLOUD_ACCOUNTS_PATH, account_id);
+  server_path = g_strdup_printf ("%s/%s", CMT_SERVERS_PATH, server_id);
+  account_path = g_strdup_printf ("%s/%s", CMT_CLOUD_ACCOUNTS_PATH, account_id);
   server = cmtd_daemon_find_server (daemon, server_path);
   account = cmtd_daemon_find_cloud_account (daemon, account_path);
   if (server == NULL || account == NULL)

@@ -4,6 +4,7 @@
 
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-names.h"
 #include "cmtd-background.h"
 #include "cmtd-cloud-account.h"
 #include "cmtd-connection.h"
@@ -13,9 +14,6 @@
 #include "cmtd-util.h"
 
 #define SETTINGS_SCHEMA "io.github.cmatoken"
-#define DEFAULT_LIFETIME_DAYS 21
-#define DEFAULT_WARN_DAYS 5
-#define DEFAULT_CREDENTIAL_WARN_DAYS 14
 #define DEFAULT_AUTO_RENEW_DAYS 6
 /* How long shutdown waits for requests in flight and the last write. */
 #define SHUTDOWN_TIMEOUT_SECONDS 10
@@ -98,9 +96,9 @@ static void announce_all (CmtdDaemon *self);
 static void
 read_settings (CmtdDaemon *self)
 {
-  guint lifetime_days = DEFAULT_LIFETIME_DAYS;
-  guint warn_days = DEFAULT_WARN_DAYS;
-  guint credential_warn_days = DEFAULT_CREDENTIAL_WARN_DAYS;
+  guint lifetime_days = CMT_DEFAULT_LIFETIME_DAYS;
+  guint warn_days = CMT_DEFAULT_WARN_DAYS;
+  guint credential_warn_days = CMT_DEFAULT_CREDENTIAL_WARN_DAYS;
   guint auto_renew_days = DEFAULT_AUTO_RENEW_DAYS;
   gboolean watch_in_background = TRUE;
 
@@ -186,7 +184,7 @@ setup_settings (CmtdDaemon *self)
   if (schema == NULL)
     g_warning ("The settings schema %s is not installed; using the defaults "
                "(%d days lifetime, warnings %d and %d days ahead)", SETTINGS_SCHEMA,
-               DEFAULT_LIFETIME_DAYS, DEFAULT_WARN_DAYS, DEFAULT_CREDENTIAL_WARN_DAYS);
+               CMT_DEFAULT_LIFETIME_DAYS, CMT_DEFAULT_WARN_DAYS, CMT_DEFAULT_CREDENTIAL_WARN_DAYS);
   else
     {
       self->settings = g_settings_new_full (schema, NULL, NULL);
@@ -1518,7 +1516,7 @@ CmtdCloudAccount *
 cmtd_daemon_find_cloud_account (CmtdDaemon *self,
                                 const char *object_path)
 {
-  const char *id = id_from_path (object_path, CMTD_CLOUD_ACCOUNTS_PATH);
+  const char *id = id_from_path (object_path, CMT_CLOUD_ACCOUNTS_PATH);
   CmtdCloudAccount *account = id != NULL ? g_hash_table_lookup (self->accounts, id) : NULL;
 
   return account != NULL && !cmtd_cloud_account_is_removed (account) ? account : NULL;
@@ -1528,7 +1526,7 @@ CmtdServer *
 cmtd_daemon_find_server (CmtdDaemon *self,
                          const char *object_path)
 {
-  const char *id = id_from_path (object_path, CMTD_SERVERS_PATH);
+  const char *id = id_from_path (object_path, CMT_SERVERS_PATH);
   CmtdServer *server = id != NULL ? g_hash_table_lookup (self->servers, id) : NULL;
 
   return server != NULL && !cmtd_server_is_removed (server) ? server : NULL;
@@ -1883,7 +1881,7 @@ cmtd_daemon_new (const char *state_path)
   self->clock = cmtd_clock_new ();
   self->history = cmtd_history_new (history_path, self->clock);
   self->atlassian = cmtd_atlassian_new (NULL, 2 * CMTD_MAX_PARALLEL_RENEWALS);
-  self->object_manager = g_dbus_object_manager_server_new (CMTD_OBJECT_ROOT);
+  self->object_manager = g_dbus_object_manager_server_new (CMT_OBJECT_MANAGER_PATH);
   setup_settings (self);
   self->manager = cmtd_manager_new (self);
   return self;

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "cmt-names.h"
 #include "cmtd-atlassian.h"
 #include "cmtd-clock.h"
 #include "cmtd-history.h"
@@ -11,12 +12,6 @@
 #include "cmtd-store.h"
 
 G_BEGIN_DECLS
-
-#define CMTD_OBJECT_ROOT          "/io/github/cmatoken"
-#define CMTD_MANAGER_PATH         CMTD_OBJECT_ROOT "/Manager"
-#define CMTD_CLOUD_ACCOUNTS_PATH  CMTD_OBJECT_ROOT "/CloudAccounts"
-#define CMTD_SERVERS_PATH         CMTD_OBJECT_ROOT "/Servers"
-#define CMTD_CONNECTIONS_PATH     CMTD_OBJECT_ROOT "/Connections"
 
 /* How many renewals run at once; the rest wait their turn. */
 #define CMTD_MAX_PARALLEL_RENEWALS 8

@@ -733,7 +733,7 @@ cmtd_manager_new (CmtdDaemon *daemon)
   CmtdManager *self = g_object_new (CMTD_TYPE_MANAGER, NULL);
 
   self->daemon = daemon;
-  self->object = cmt_object_skeleton_new (CMTD_MANAGER_PATH);
+  self->object = cmt_object_skeleton_new (CMT_MANAGER_PATH);
   self->iface = cmt_manager_skeleton_new ();
   cmt_object_skeleton_set_manager (self->object, self->iface);
   cmtd_manager_update_properties (self);

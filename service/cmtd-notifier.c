@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmt-expiry.h"
+#include "cmt-product.h"
 #include "cmt-url.h"
 #include "cmtd-notifier.h"
 
@@ -518,18 +519,13 @@ message_clear (Message *msg)
 static const char *
 assistant_name (const Record *rec)
 {
-  /* The products' own names for their migration assistants; not translated. */
-  if (g_strcmp0 (rec->product, "confluence") == 0)
-    return "CCMA";
-  return "JCMA";
+  return cmt_assistant_short_name (rec->product);
 }
 
 static const char *
 product_name (const Record *rec)
 {
-  if (g_strcmp0 (rec->product, "confluence") == 0)
-    return "Confluence";
-  return "Jira";
+  return cmt_product_name (rec->product);
 }
 
 static char *

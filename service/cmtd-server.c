@@ -772,7 +772,7 @@ cmtd_server_new (CmtdDaemon *daemon,
 
   self->daemon = daemon;
   self->id = g_strdup (id);
-  self->path = g_strdup_printf ("%s/%s", CMTD_SERVERS_PATH, id);
+  self->path = g_strdup_printf ("%s/%s", CMT_SERVERS_PATH, id);
   self->slot = g_strdup (slot);
 
   self->object = cmt_object_skeleton_new (self->path);

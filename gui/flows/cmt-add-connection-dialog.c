@@ -7,11 +7,10 @@
 #include "cmt-error.h"
 #include "cmt-expiry.h"
 #include "cmt-flows.h"
+#include "cmt-names.h"
 #include "cmt-renew-dialog-private.h"
 #include "cmt-url.h"
 
-#define MANAGER_PATH "/io/github/cmatoken/Manager"
-#define DEFAULT_LIFETIME (21 * CMT_SECONDS_PER_DAY)
 
 struct _CmtAddConnectionDialog
 {
@@ -105,7 +104,7 @@ lookup_object (CmtAddConnectionDialog *self,
 static CmtManager *
 lookup_manager (CmtAddConnectionDialog *self)
 {
-  g_autoptr(CmtObject) object = lookup_object (self, MANAGER_PATH);
+  g_autoptr(CmtObject) object = lookup_object (self, CMT_MANAGER_PATH);
 
   return object != NULL ? cmt_object_get_manager (object) : NULL;
 }
@@ -378,13 +377,15 @@ on_add_server_done (GObject      *source,
 {
   g_autoptr(CmtAddConnectionDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = cmt_flows_call_finish (source, result, &error);
+  g_autofree char *path = NULL;
+  gboolean ok = cmt_flows_finish (cmt_manager_call_add_server_finish (CMT_MANAGER (source), &path, result, &error),
+                                  &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   set_busy (self, FALSE);
 
-  if (reply == NULL)
+  if (!ok)
     {
       GtkWidget *field = GTK_WIDGET (self->url_row);
 
@@ -415,7 +416,7 @@ on_add_server_done (GObject      *source,
     }
 
   g_free (self->server_path);
-  g_variant_get (reply, "(o)", &self->server_path);
+  self->server_path = g_steal_pointer (&path);
   g_free (self->created_server_path);
   self->created_server_path = g_strdup (self->server_path);
 
@@ -462,13 +463,13 @@ next_from_server (CmtAddConnectionDialog *self)
 
   clear_server_errors (self);
   set_busy (self, TRUE);
-  cmt_flows_call (manager, "AddServer",
-                  g_variant_new ("(sssssx@a{sv})", get_product (self), url,
-                                 auth_is_basic (self) ? "basic" : "pat", username,
-                                 gtk_editable_get_text (GTK_EDITABLE (self->secret_row)),
-                                 expiry != NULL ? cmt_flows_date_end_of_day (expiry) : (gint64) 0,
-                                 g_variant_builder_end (&options)),
-                  self->cancellable, on_add_server_done, g_object_ref (self));
+  cmt_flows_prepare_call (manager);
+  cmt_manager_call_add_server (manager, get_product (self), url,
+                               auth_is_basic (self) ? "basic" : "pat", username,
+                               gtk_editable_get_text (GTK_EDITABLE (self->secret_row)),
+                               expiry != NULL ? cmt_flows_date_end_of_day (expiry) : (gint64) 0,
+                               g_variant_builder_end (&options),
+                               self->cancellable, on_add_server_done, g_object_ref (self));
 }
 
 /* The cloud page. */
@@ -539,20 +540,23 @@ on_add_account_done (GObject      *source,
 {
   g_autoptr(CmtAddConnectionDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = cmt_flows_call_finish (source, result, &error);
+  g_autofree char *path = NULL;
+  gboolean ok = cmt_flows_finish (cmt_manager_call_add_cloud_account_finish (CMT_MANAGER (source), &path,
+                                                                             result, &error),
+                                  &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   set_busy (self, FALSE);
 
-  if (reply == NULL)
+  if (!ok)
     {
       cmt_account_form_show_error (self->account_form, error);
       return;
     }
 
   g_free (self->account_path);
-  g_variant_get (reply, "(o)", &self->account_path);
+  self->account_path = g_steal_pointer (&path);
   g_free (self->created_account_path);
   self->created_account_path = g_strdup (self->account_path);
   cmt_account_form_clear (self->account_form);
@@ -590,12 +594,12 @@ next_from_cloud (CmtAddConnectionDialog *self)
   g_variant_builder_add (&options, "{sv}", "check", g_variant_new_boolean (TRUE));
   cmt_account_form_clear_error (self->account_form);
   set_busy (self, TRUE);
-  cmt_flows_call (manager, "AddCloudAccount",
-                  g_variant_new ("(sssx@a{sv})", email, site,
-                                 cmt_account_form_get_api_token (self->account_form),
-                                 cmt_account_form_get_expires_at (self->account_form),
-                                 g_variant_builder_end (&options)),
-                  self->cancellable, on_add_account_done, g_object_ref (self));
+  cmt_flows_prepare_call (manager);
+  cmt_manager_call_add_cloud_account (manager, email, site,
+                                      cmt_account_form_get_api_token (self->account_form),
+                                      cmt_account_form_get_expires_at (self->account_form),
+                                      g_variant_builder_end (&options),
+                                      self->cancellable, on_add_account_done, g_object_ref (self));
 }
 
 /* The last-renewal page. */
@@ -606,7 +610,7 @@ get_lifetime (CmtAddConnectionDialog *self)
   g_autoptr(CmtManager) manager = lookup_manager (self);
   gint64 lifetime = manager != NULL ? cmt_manager_get_container_token_lifetime (manager) : 0;
 
-  return lifetime > 0 ? lifetime : DEFAULT_LIFETIME;
+  return lifetime > 0 ? lifetime : (CMT_DEFAULT_LIFETIME_DAYS * CMT_SECONDS_PER_DAY);
 }
 
 static char *
@@ -674,13 +678,16 @@ on_add_connection_done (GObject      *source,
 {
   g_autoptr(CmtAddConnectionDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = cmt_flows_call_finish (source, result, &error);
+  g_autofree char *path = NULL;
+  gboolean ok = cmt_flows_finish (cmt_manager_call_add_connection_finish (CMT_MANAGER (source), &path,
+                                                                          result, &error),
+                                  &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   set_busy (self, FALSE);
 
-  if (reply == NULL)
+  if (!ok)
     {
       show_field_error (self->add_error_label,
                         gtk_check_button_get_active (self->renewed_known_check)
@@ -689,7 +696,8 @@ on_add_connection_done (GObject      *source,
                         error);
       return;
     }
-  g_variant_get (reply, "(o)", &self->connection_path);
+  g_free (self->connection_path);
+  self->connection_path = g_steal_pointer (&path);
   /* Everything added is in use now: nothing to forget on close. */
   g_clear_pointer (&self->created_server_path, g_free);
   g_clear_pointer (&self->created_account_path, g_free);
@@ -721,10 +729,10 @@ on_add_clicked (CmtAddConnectionDialog *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->add_error_label), FALSE);
   set_busy (self, TRUE);
-  cmt_flows_call (manager, "AddConnection",
-                  g_variant_new ("(oos@a{sv})", self->server_path, self->account_path, site,
-                                 g_variant_builder_end (&options)),
-                  self->cancellable, on_add_connection_done, g_object_ref (self));
+  cmt_flows_prepare_call (manager);
+  cmt_manager_call_add_connection (manager, self->server_path, self->account_path, site,
+                                   g_variant_builder_end (&options),
+                                   self->cancellable, on_add_connection_done, g_object_ref (self));
 }
 
 static void
@@ -903,8 +911,8 @@ on_close_request (CmtAddConnectionDialog *self)
       if (object == NULL)
         continue;
       iface = g_dbus_object_get_interface (G_DBUS_OBJECT (object),
-                                           i == 0 ? "io.github.cmatoken.Server1"
-                                                  : "io.github.cmatoken.CloudAccount1");
+                                           i == 0 ? CMT_SERVER_INTERFACE
+                                                  : CMT_CLOUD_ACCOUNT_INTERFACE);
       if (G_IS_DBUS_PROXY (iface))
         g_dbus_proxy_call (G_DBUS_PROXY (iface), "Remove", NULL, G_DBUS_CALL_FLAGS_NONE,
                            -1, NULL, NULL, NULL);

@@ -40,25 +40,8 @@ cmt_flows_product_is_jira (const char *product)
   return g_strcmp0 (product, "jira") == 0;
 }
 
-const char *
-cmt_flows_product_name (const char *product)
-{
-  return cmt_flows_product_is_jira (product) ? _("Jira") : _("Confluence");
-}
 
-const char *
-cmt_flows_assistant_short_name (const char *product)
-{
-  return cmt_flows_product_is_jira (product) ? "JCMA" : "CCMA";
-}
 
-const char *
-cmt_flows_assistant_name (const char *product)
-{
-  /* Translators: Atlassian's product names; keep them as Atlassian's Japanese UI does. */
-  return cmt_flows_product_is_jira (product) ? _("Jira Cloud Migration Assistant")
-                                             : _("Confluence Cloud Migration Assistant");
-}
 
 char *
 cmt_flows_server_page_url (const char *product,
@@ -126,28 +109,21 @@ cmt_flows_open_uri (GtkWidget  *widget,
 }
 
 void
-cmt_flows_call (gpointer             proxy,
-                const char          *method,
-                GVariant            *parameters,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
+cmt_flows_prepare_call (gpointer proxy)
 {
-  g_dbus_proxy_call (G_DBUS_PROXY (proxy), method, parameters,
-                     G_DBUS_CALL_FLAGS_NONE, CMT_FLOWS_NETWORK_CALL_TIMEOUT_MSEC,
-                     cancellable, callback, user_data);
+  g_return_if_fail (G_IS_DBUS_PROXY (proxy));
+
+  /* Add*, ReplaceToken and Renew talk to Atlassian and the server first. */
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (proxy), CMT_FLOWS_NETWORK_CALL_TIMEOUT_MSEC);
 }
 
-GVariant *
-cmt_flows_call_finish (gpointer       proxy,
-                       GAsyncResult  *result,
-                       GError       **error)
+gboolean
+cmt_flows_finish (gboolean   ok,
+                  GError   **error)
 {
-  GVariant *reply = g_dbus_proxy_call_finish (G_DBUS_PROXY (proxy), result, error);
-
-  if (reply == NULL)
+  if (!ok)
     cmt_error_from_dbus (error);
-  return reply;
+  return ok;
 }
 
 gint64

@@ -19,12 +19,6 @@ void        cmt_flows_ensure_resources     (void);
 void        cmt_flows_ensure_style         (GtkWidget  *widget);
 
 gboolean    cmt_flows_product_is_jira      (const char *product);
-/* "Jira" or "Confluence", translated. */
-const char *cmt_flows_product_name         (const char *product);
-/* "JCMA" or "CCMA" (never translated: Atlassian's names). */
-const char *cmt_flows_assistant_short_name (const char *product);
-/* "Jira Cloud Migration Assistant" or "Confluence Cloud Migration Assistant". */
-const char *cmt_flows_assistant_name       (const char *product);
 
 /* The server page the manual flow starts from (ATLASSIAN.md, "Deep links"). */
 char       *cmt_flows_server_page_url      (const char *product,
@@ -34,17 +28,13 @@ char       *cmt_flows_server_page_url      (const char *product,
 void        cmt_flows_open_uri             (GtkWidget  *widget,
                                             const char *uri);
 
-/* A D-Bus method call on a generated proxy that may wait on the network.
- * Its _finish turns the error into CMT_ERROR where the name is ours. */
-void        cmt_flows_call                 (gpointer             proxy,
-                                            const char          *method,
-                                            GVariant            *parameters,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-GVariant   *cmt_flows_call_finish          (gpointer             proxy,
-                                            GAsyncResult        *result,
-                                            GError             **error);
+/* Before a generated proxy's call that may wait on the network (Add*,
+ * ReplaceToken, Renew): gives @proxy the timeout such calls need. */
+void        cmt_flows_prepare_call         (gpointer    proxy);
+/* After its _finish: @ok, with *@error turned into CMT_ERROR where the name
+ * is ours. */
+gboolean    cmt_flows_finish               (gboolean    ok,
+                                            GError    **error);
 
 /* A date picked in a calendar, as the moment a token stops being valid: the
  * end of that day in the local time zone. */

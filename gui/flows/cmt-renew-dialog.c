@@ -6,12 +6,11 @@
 #include "cmt-expiry.h"
 #include "cmt-flows.h"
 #include "cmt-manual-steps.h"
+#include "cmt-names.h"
+#include "cmt-product.h"
 #include "cmt-renew-dialog-private.h"
 #include "cmt-url.h"
 
-#define MANAGER_PATH "/io/github/cmatoken/Manager"
-#define DEFAULT_LIFETIME (21 * CMT_SECONDS_PER_DAY)
-#define DEFAULT_CREDENTIAL_WARN_BEFORE (7 * CMT_SECONDS_PER_DAY)
 
 struct _CmtRenewDialog
 {
@@ -142,7 +141,7 @@ lookup_account (CmtRenewDialog *self,
 static CmtManager *
 lookup_manager (CmtRenewDialog *self)
 {
-  g_autoptr(CmtObject) object = lookup_object (self, MANAGER_PATH);
+  g_autoptr(CmtObject) object = lookup_object (self, CMT_MANAGER_PATH);
 
   return object != NULL ? cmt_object_get_manager (object) : NULL;
 }
@@ -153,7 +152,7 @@ get_lifetime (CmtRenewDialog *self)
   g_autoptr(CmtManager) manager = lookup_manager (self);
   gint64 lifetime = manager != NULL ? cmt_manager_get_container_token_lifetime (manager) : 0;
 
-  return lifetime > 0 ? lifetime : DEFAULT_LIFETIME;
+  return lifetime > 0 ? lifetime : (CMT_DEFAULT_LIFETIME_DAYS * CMT_SECONDS_PER_DAY);
 }
 
 static gint64
@@ -170,7 +169,7 @@ get_credential_warn_before (CmtRenewDialog *self)
   g_autoptr(CmtManager) manager = lookup_manager (self);
   gint64 warn = manager != NULL ? cmt_manager_get_credential_warn_before (manager) : 0;
 
-  return warn > 0 ? warn : DEFAULT_CREDENTIAL_WARN_BEFORE;
+  return warn > 0 ? warn : (CMT_DEFAULT_CREDENTIAL_WARN_DAYS * CMT_SECONDS_PER_DAY);
 }
 
 static const char *
@@ -253,11 +252,11 @@ fill_how_page (CmtRenewDialog *self)
                                                "A new token, valid for %4$d day, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that the %2$s stays connected to <b>%3$s</b>.",
                                                "A new token, valid for %4$d days, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that the %2$s stays connected to <b>%3$s</b>.",
                                                days),
-                                  host, cmt_flows_assistant_name (product), site, days);
+                                  host, cmt_assistant_name (product), site, days);
   gtk_label_set_markup (self->how_body_label, body);
 
   /* Translators: the title of the server row: "%s" is Jira or Confluence. */
-  server_title = g_strdup_printf (_("%s server"), cmt_flows_product_name (product));
+  server_title = g_strdup_printf (_("%s server"), cmt_product_name (product));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->how_server_row), server_title);
   adw_action_row_set_subtitle (self->how_server_row, host);
   adw_action_row_set_subtitle (self->how_site_row, site);
@@ -599,7 +598,7 @@ fill_manual_page (CmtRenewDialog *self)
 
   /* Translators: "%1$s" is Jira or Confluence, "%2$s" the server (jira.example.com). */
   body = g_strdup_printf (_("Follow Atlassian’s steps in %1$s on %2$s, signed in as an administrator. When the token is renewed, come back here and say so."),
-                          cmt_flows_product_name (product), host);
+                          cmt_product_name (product), host);
   gtk_label_set_text (self->manual_body_label, body);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->manual_open_row),
@@ -657,7 +656,7 @@ fill_header (CmtRenewDialog *self)
   g_autofree char *title = NULL;
 
   /* Translators: the window title; "%1$s" is JCMA or CCMA. */
-  title = g_strdup_printf (_("Renew the %1$s Token"), cmt_flows_assistant_short_name (product));
+  title = g_strdup_printf (_("Renew the %1$s Token"), cmt_assistant_short_name (product));
   /* Translators: the window subtitle: "%1$s" is the server, "%2$s" the cloud site. */
   {
     g_autofree char *site = dup_site_host (self);
@@ -1027,21 +1026,21 @@ on_renew_done (GObject      *source,
 {
   g_autoptr(CmtRenewDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
   gint64 expires_at = 0;
+  gboolean ok = cmt_flows_finish (cmt_connection_call_renew_finish (CMT_CONNECTION (source), &expires_at,
+                                                                    result, &error),
+                                  &error);
 
-  reply = cmt_flows_call_finish (source, result, &error);
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   self->renew_in_flight = FALSE;
   update_consent_page (self);
 
-  if (reply == NULL)
+  if (!ok)
     {
       cmt_renew_dialog_show_error (self, error);
       return;
     }
-  g_variant_get (reply, "(x)", &expires_at);
   self->progress_step = 2;
   show_success (self, expires_at, FALSE);
 }
@@ -1068,9 +1067,9 @@ start_renew (CmtRenewDialog *self)
   fill_progress_page (self);
   gtk_stack_set_visible_child_name (self->stack, "progress");
 
-  cmt_flows_call (self->connection, "Renew",
-                  g_variant_new ("(@a{sv})", g_variant_builder_end (&options)),
-                  self->cancellable, on_renew_done, g_object_ref (self));
+  cmt_flows_prepare_call (self->connection);
+  cmt_connection_call_renew (self->connection, g_variant_builder_end (&options),
+                             self->cancellable, on_renew_done, g_object_ref (self));
 }
 
 static void
@@ -1154,14 +1153,17 @@ on_add_account_done (GObject      *source,
 {
   g_autoptr(CmtRenewDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = cmt_flows_call_finish (source, result, &error);
+  g_autofree char *path = NULL;
+  gboolean ok = cmt_flows_finish (cmt_manager_call_add_cloud_account_finish (CMT_MANAGER (source), &path,
+                                                                             result, &error),
+                                  &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   gtk_widget_set_visible (self->use_account_spinner, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->new_account_form), TRUE);
 
-  if (reply == NULL)
+  if (!ok)
     {
       cmt_account_form_show_error (self->new_account_form, error);
       update_change_account_page (self);
@@ -1169,7 +1171,7 @@ on_add_account_done (GObject      *source,
     }
 
   g_clear_pointer (&self->account_path, g_free);
-  g_variant_get (reply, "(o)", &self->account_path);
+  self->account_path = g_steal_pointer (&path);
   /* The API token stays in the keyring only; never in a widget again. */
   cmt_account_form_clear (self->new_account_form);
   update_change_account_page (self);
@@ -1211,13 +1213,13 @@ on_use_account_clicked (CmtRenewDialog *self)
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->new_account_form), FALSE);
   update_change_account_page (self);
-  cmt_flows_call (manager, "AddCloudAccount",
-                  g_variant_new ("(sssx@a{sv})", email,
-                                 cmt_connection_get_cloud_site_url (self->connection),
-                                 cmt_account_form_get_api_token (self->new_account_form),
-                                 cmt_account_form_get_expires_at (self->new_account_form),
-                                 g_variant_builder_end (&options)),
-                  self->cancellable, on_add_account_done, g_object_ref (self));
+  cmt_flows_prepare_call (manager);
+  cmt_manager_call_add_cloud_account (manager, email,
+                                      cmt_connection_get_cloud_site_url (self->connection),
+                                      cmt_account_form_get_api_token (self->new_account_form),
+                                      cmt_account_form_get_expires_at (self->new_account_form),
+                                      g_variant_builder_end (&options),
+                                      self->cancellable, on_add_account_done, g_object_ref (self));
 }
 
 static void
@@ -1234,14 +1236,16 @@ on_replace_done (GObject      *source,
 {
   g_autoptr(CmtRenewDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = cmt_flows_call_finish (source, result, &error);
+  gboolean ok = cmt_flows_finish (cmt_cloud_account_call_replace_token_finish (CMT_CLOUD_ACCOUNT (source),
+                                                                              result, &error),
+                                  &error);
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
   gtk_widget_set_visible (self->replace_spinner, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->replace_form), TRUE);
 
-  if (reply == NULL)
+  if (!ok)
     {
       cmt_account_form_show_error (self->replace_form, error);
       update_replace_page (self);
@@ -1265,10 +1269,10 @@ on_replace_clicked (CmtRenewDialog *self)
   gtk_window_set_focus (GTK_WINDOW (self), NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->replace_form), FALSE);
   update_replace_page (self);
-  cmt_flows_call (account, "ReplaceToken",
-                  g_variant_new ("(sx)", cmt_account_form_get_api_token (self->replace_form),
-                                 cmt_account_form_get_expires_at (self->replace_form)),
-                  self->cancellable, on_replace_done, g_object_ref (self));
+  cmt_flows_prepare_call (account);
+  cmt_cloud_account_call_replace_token (account, cmt_account_form_get_api_token (self->replace_form),
+                                        cmt_account_form_get_expires_at (self->replace_form),
+                                        self->cancellable, on_replace_done, g_object_ref (self));
 }
 
 static void

@@ -405,6 +405,28 @@ class MainWindowTest(GuiTestCase):
         wait_until(lambda: any(text_of(a) == item for a in app.find_all('label', None, root=button)),
                    10, 'the filter to show ' + item)
 
+    def test_connection_history(self):
+        jira, wiki = self.add_two_connections()
+        self.client.renew(jira)
+        self.fake.add_fault({'endpoint': 'save', 'status': 401, 'count': 1})
+        with self.assertRaisesDBus('ServerAuthFailed'):
+            self.client.renew(jira)
+        app = self.start_app()
+        main_window = app.window('Cloud Migration Tokens')
+        self.open_row_menu(app, url_display(self.fake.server_url('jira')), 'History')
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the history')[0]
+        texts = wait_until(lambda: [t for t in app.texts(dialog) if ' — ' in t] or None, 10, 'the entries')
+        # Newest first: the failure, the renewal, the addition.
+        self.assertTrue(texts[0].endswith(' — renewed, failed'), texts)
+        self.assertTrue(texts[1].endswith(' — renewed'), texts)
+        self.assertTrue(texts[-1].endswith(' — added'), texts)
+        details = app.texts(dialog)
+        self.assertTrue(any(t.startswith('ServerAuthFailed · by ') for t in details), details)
+        app.screenshot('history', dialog)
+        self.assertEqual(app.unnamed_controls(dialog), [])
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+
     def test_row_menu_renew_in_the_browser_opens_the_manual_steps(self):
         self.add_two_connections()
         app = self.start_app()
