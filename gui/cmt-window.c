@@ -742,6 +742,63 @@ cmt_window_show_connection (CmtWindow  *self,
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
 }
 
+/* Where the keyboard goes when a renewal dialog closes: back to the Renew
+ * button of its connection's row (looked up again: the list may have moved it). */
+typedef struct {
+  GWeakRef  window;
+  char     *path;
+} FocusBack;
+
+static void
+focus_back_free (gpointer data)
+{
+  FocusBack *back = data;
+
+  g_weak_ref_clear (&back->window);
+  g_free (back->path);
+  g_free (back);
+}
+
+static gboolean
+focus_renew_button (gpointer user_data)
+{
+  FocusBack *back = user_data;
+  g_autoptr(CmtWindow) self = g_weak_ref_get (&back->window);
+
+  if (self == NULL || self->rows == NULL)
+    return G_SOURCE_REMOVE;
+  for (guint i = 0; i < self->rows->len; i++)
+    {
+      gpointer row = g_ptr_array_index (self->rows, i);
+      GDBusObject *object = CMT_IS_CONNECTION_ROW (row) ? cmt_connection_row_get_object (row) : NULL;
+
+      if (object != NULL && g_str_equal (g_dbus_object_get_object_path (object), back->path) &&
+          gtk_widget_get_mapped (GTK_WIDGET (row)))
+        {
+          gtk_widget_grab_focus (cmt_connection_row_get_renew_button (row));
+          break;
+        }
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_renewal_closed (CmtWindow *self,
+                   GtkWindow *dialog)
+{
+  const char *path = g_object_get_data (G_OBJECT (dialog), "cmt-object-path");
+  FocusBack *back;
+
+  if (path == NULL)
+    return FALSE;
+  back = g_new0 (FocusBack, 1);
+  g_weak_ref_init (&back->window, self);
+  back->path = g_strdup (path);
+  /* Once the dialog is gone and the window has the focus again. */
+  g_idle_add_full (G_PRIORITY_LOW, focus_renew_button, back, focus_back_free);
+  return FALSE;
+}
+
 static void
 open_renewal (CmtWindow  *self,
               const char *id,
@@ -773,6 +830,9 @@ open_renewal (CmtWindow  *self,
   /* "Renew in the Browser…": straight to the manual steps. */
   if (in_browser)
     gtk_widget_activate_action (GTK_WIDGET (dialog), "flow.manual", NULL);
+  g_object_set_data_full (G_OBJECT (dialog), "cmt-object-path",
+                          g_strdup (g_dbus_object_get_object_path (object)), g_free);
+  g_signal_connect_object (dialog, "close-request", G_CALLBACK (on_renewal_closed), self, G_CONNECT_SWAPPED);
   gtk_window_present (dialog);
 }
 

@@ -427,6 +427,35 @@ test_follows_renewal_in_flight (Fixture       *fixture,
                 "renew-step", "", "renewing", FALSE, NULL);
   flows_test_flush ();
   g_assert_true (page_is_success (fixture->dialog));
+
+  /* The success icon has the success colour, not the page's text colour. */
+  {
+    GtkWidget *status = child (fixture, "success_status");
+    GtkWidget *icon = NULL;
+    GdkRGBA icon_color, text_color;
+
+    for (GtkWidget *w = gtk_widget_get_first_child (status); w != NULL && icon == NULL; )
+      {
+        if (GTK_IS_IMAGE (w) && gtk_widget_has_css_class (w, "icon"))
+          icon = w;
+        else if (gtk_widget_get_first_child (w) != NULL)
+          w = gtk_widget_get_first_child (w);
+        else
+          {
+            while (w != status && gtk_widget_get_next_sibling (w) == NULL)
+              w = gtk_widget_get_parent (w);
+            w = w != status ? gtk_widget_get_next_sibling (w) : NULL;
+          }
+      }
+    g_assert_nonnull (icon);
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    gtk_style_context_get_color (gtk_widget_get_style_context (icon), &icon_color);
+    gtk_style_context_get_color (gtk_widget_get_style_context (status), &text_color);
+    G_GNUC_END_IGNORE_DEPRECATIONS
+    g_assert_false (gdk_rgba_equal (&icon_color, &text_color));
+    /* Green rather than anything else: more green than red. */
+    g_assert_cmpfloat (icon_color.green, >, icon_color.red);
+  }
 }
 
 static void

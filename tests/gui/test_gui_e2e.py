@@ -405,6 +405,19 @@ class MainWindowTest(GuiTestCase):
         wait_until(lambda: any(text_of(a) == item for a in app.find_all('label', None, root=button)),
                    10, 'the filter to show ' + item)
 
+    def test_focus_returns_to_renew_after_the_dialog(self):
+        self.add_two_connections()
+        name = 'Renew ' + url_display(self.fake.server_url('jira'))
+        app = self.start_app()
+        main_window = app.window('Cloud Migration Tokens')
+        app.press('push button', name)
+        dialog = wait_until(lambda: [w for w in app.windows() if w != main_window], 10, 'the renewal')[0]
+        app.key('Escape')
+        app.wait_window_gone(dialog)
+        # The keyboard is back where it was: on that row's Renew button.
+        wait_until(lambda: app.has_state(app.find('push button', name), pyatspi.STATE_FOCUSED), 10,
+                   'the Renew button to have the focus again')
+
     def test_connection_history(self):
         jira, wiki = self.add_two_connections()
         self.client.renew(jira)
