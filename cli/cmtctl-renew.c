@@ -8,6 +8,7 @@
 #include "cmt-error.h"
 #include "cmt-expiry.h"
 #include "cmt-product.h"
+#include "cmt-summary.h"
 #include "cmt-url.h"
 #include "cmtctl-client.h"
 #include "cmtctl-commands.h"
@@ -204,8 +205,7 @@ renew_many (const CmtctlCommand *command,
       CmtConnection *connection = cmt_object_peek_connection (l->data);
       CmtStatus status = cmt_status_from_string (cmt_connection_get_status (connection));
 
-      /* --expiring: all but the valid ones (expiring, expired, never renewed here). */
-      if (all || status != CMT_STATUS_VALID)
+      if (all || cmt_summary_needs_renewal (status))
         g_ptr_array_add (chosen, g_object_ref (connection));
     }
   g_list_free_full (objects, g_object_unref);

@@ -105,7 +105,6 @@ print_connections (StatusView *view,
       g_autofree char *site = cmt_url_display (cmt_connection_get_cloud_site_url (c));
       /* Translators: a server and the cloud site it is connected to. */
       g_autofree char *route = g_strdup_printf (_("%1$s → %2$s"), host, site);
-      g_autofree char *label = cmtctl_sanitize (cmt_connection_get_label (c));
       g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CONTAINER_TOKEN,
                                                      cmt_connection_get_expires_at (c), view->now);
       const char *status = cmt_connection_get_renewing (c)
@@ -116,7 +115,7 @@ print_connections (StatusView *view,
       cmtctl_table_add (table,
                         attention_mark (cmt_connection_get_attention_needed (c)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
-                        label,
+                        cmt_connection_get_label (c),
                         cmt_assistant_short_name (cmt_connection_get_product (c)),
                         route, status, expiry,
                         on_off (cmt_connection_get_auto_renew (c)),
@@ -156,14 +155,13 @@ print_accounts (StatusView *view,
     {
       CmtCloudAccount *a = cmt_object_peek_cloud_account (l->data);
       g_autofree char *site = cmt_url_display (cmt_cloud_account_get_site_url (a));
-      g_autofree char *label = cmtctl_sanitize (cmt_cloud_account_get_label (a));
       g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CREDENTIAL,
                                                      cmt_cloud_account_get_token_expires_at (a), view->now);
 
       cmtctl_table_add (table,
                         attention_mark (cmt_cloud_account_get_attention_needed (a)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
-                        label,
+                        cmt_cloud_account_get_label (a),
                         cmt_cloud_account_get_email (a),
                         site,
                         cmt_cloud_account_get_display_name (a),
@@ -205,7 +203,6 @@ print_servers (StatusView *view,
     {
       CmtServer *s = cmt_object_peek_server (l->data);
       g_autofree char *host = cmt_url_display (cmt_server_get_base_url (s));
-      g_autofree char *label = cmtctl_sanitize (cmt_server_get_label (s));
       g_autofree char *expiry = cmtctl_expiry_cell (CMT_EXPIRY_CREDENTIAL,
                                                      cmt_server_get_secret_expires_at (s), view->now);
       g_autofree char *credential = NULL;
@@ -220,7 +217,7 @@ print_servers (StatusView *view,
       cmtctl_table_add (table,
                         attention_mark (cmt_server_get_attention_needed (s)),
                         cmtctl_path_id (g_dbus_object_get_object_path (l->data)),
-                        label,
+                        cmt_server_get_label (s),
                         cmt_product_name (cmt_server_get_product (s)),
                         host, credential,
                         cmtctl_status_label (cmt_server_get_status (s)),

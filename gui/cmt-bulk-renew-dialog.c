@@ -4,6 +4,7 @@
 #include "cmt-bulk-renew-dialog.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-summary.h"
 #include "cmt-wording.h"
 
 typedef enum {
@@ -72,7 +73,7 @@ cmt_bulk_renew_dialog_pick (GDBusObjectManager *manager)
       CmtConnection *connection = CMT_IS_OBJECT (l->data) ? cmt_object_peek_connection (l->data) : NULL;
 
       if (connection != NULL &&
-          cmt_status_from_string (cmt_connection_get_status (connection)) != CMT_STATUS_VALID)
+          cmt_summary_needs_renewal (cmt_status_from_string (cmt_connection_get_status (connection))))
         g_ptr_array_add (picked, g_object_ref (l->data));
     }
   g_list_free_full (objects, g_object_unref);

@@ -72,20 +72,6 @@ card_class_for (CmtStatus status)
     }
 }
 
-static char *
-account_email (CmtConnectionRow *self)
-{
-  const char *path = cmt_connection_get_cloud_account (self->connection);
-  g_autoptr(GDBusInterface) iface = NULL;
-
-  if (path != NULL && g_variant_is_object_path (path))
-    iface = g_dbus_object_manager_get_interface (self->manager, path,
-                                                 CMT_CLOUD_ACCOUNT_INTERFACE);
-  if (iface == NULL)
-    return NULL;
-  return g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (iface)));
-}
-
 void
 cmt_connection_row_refresh (CmtConnectionRow *self)
 {
@@ -131,7 +117,7 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   server = cmt_wording_server_display (self->manager, cmt_connection_get_server (self->connection));
   title = cmt_wording_connection_title (self->manager, self->connection);
   state = cmt_wording_connection_state (self->connection, server, warn_before, now);
-  email = account_email (self);
+  email = cmt_wording_account_email (self->manager, self->connection);
 
   gtk_label_set_label (self->product_label, cmt_assistant_short_name (product));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->product_label), cmt_assistant_name (product));

@@ -1,14 +1,11 @@
 /* cmt-history-dialog.c: what happened to one connection, from the service's history */
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-history-dialog.h"
 #include "cmt-history.h"
 #include "cmt-names.h"
-
-#define ERROR_PREFIX "io.github.cmatoken.Error."
 
 struct _CmtHistoryDialog
 {
@@ -55,7 +52,11 @@ add_entry (CmtHistoryDialog *self,
     title = g_strdup_printf (_("%1$s — %2$s"), when, kind);
 
   if (*error != '\0')
-    g_string_append (details, g_str_has_prefix (error, ERROR_PREFIX) ? error + strlen (ERROR_PREFIX) : error);
+    {
+      /* "ServerAuthFailed", as the CLI and the docs name it; an unknown name whole. */
+      int code = cmt_error_code_from_name (error);
+      g_string_append (details, code >= 0 ? cmt_error_code_to_name (code) : error);
+    }
   if (*caller != '\0')
     {
       if (details->len > 0)

@@ -160,7 +160,8 @@ count_needing_renewal (GListModel *connections)
       g_autoptr(GDBusObject) object = g_list_model_get_item (connections, i);
       CmtConnection *connection = CMT_IS_OBJECT (object) ? cmt_object_peek_connection (CMT_OBJECT (object)) : NULL;
 
-      if (connection != NULL && cmt_status_from_string (cmt_connection_get_status (connection)) != CMT_STATUS_VALID)
+      if (connection != NULL &&
+          cmt_summary_needs_renewal (cmt_status_from_string (cmt_connection_get_status (connection))))
         count++;
     }
   return count;
@@ -388,18 +389,6 @@ factory_unbind (GtkSignalListItemFactory *factory,
   cmt_connection_row_set_object (CMT_CONNECTION_ROW (gtk_list_item_get_child (item)), NULL);
 }
 
-static char *
-account_email (CmtWindow     *self,
-               CmtConnection *connection)
-{
-  const char *path = cmt_connection_get_cloud_account (connection);
-  g_autoptr(GDBusInterface) account = NULL;
-
-  if (path != NULL && g_variant_is_object_path (path))
-    account = g_dbus_object_manager_get_interface (self->manager, path, CMT_CLOUD_ACCOUNT_INTERFACE);
-  return account != NULL ? g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (account))) : NULL;
-}
-
 /* The state filter's items, in the order of the .ui. */
 enum {
   STATE_FILTER_ALL,
@@ -465,7 +454,7 @@ filter_connection (gpointer item,
 
   title = cmt_wording_connection_title (self->manager, connection);
   label = cmt_wording_connection_label (self->manager, connection);
-  email = account_email (self, connection);
+  email = cmt_wording_account_email (self->manager, connection);
   /* Search by address, label, account email, assistant and product. */
   text_all = g_strdup_printf ("%s %s %s %s %s", title, label != NULL ? label : "", email != NULL ? email : "",
                               cmt_assistant_short_name (cmt_connection_get_product (connection)),

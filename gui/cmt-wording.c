@@ -99,6 +99,16 @@ cmt_wording_connection_title (GDBusObjectManager *manager,
 }
 
 char *
+cmt_wording_account_email (GDBusObjectManager *manager,
+                           CmtConnection      *connection)
+{
+  g_autoptr(GDBusInterface) account = lookup_interface (manager, cmt_connection_get_cloud_account (connection),
+                                                        CMT_CLOUD_ACCOUNT_INTERFACE);
+
+  return account != NULL ? g_strdup (cmt_cloud_account_get_email (CMT_CLOUD_ACCOUNT (account))) : NULL;
+}
+
+char *
 cmt_wording_connection_label (GDBusObjectManager *manager,
                               CmtConnection      *connection)
 {

@@ -26,6 +26,10 @@ char       *cmt_wording_server_display   (GDBusObjectManager *manager,
 char       *cmt_wording_connection_title (GDBusObjectManager *manager,
                                           CmtConnection      *connection);
 
+/* The email of the cloud account @connection renews with, or NULL. */
+char       *cmt_wording_account_email    (GDBusObjectManager *manager,
+                                          CmtConnection      *connection);
+
 /* The label people gave a connection, else its server's; NULL without one. */
 char       *cmt_wording_connection_label (GDBusObjectManager *manager,
                                           CmtConnection      *connection);

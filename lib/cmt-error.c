@@ -44,6 +44,14 @@ cmt_error_code_to_name (CmtError code)
   return cmt_error_entries[code].dbus_error_name + strlen (CMT_ERROR_PREFIX);
 }
 
+const char *
+cmt_error_code_to_dbus_name (CmtError code)
+{
+  if ((int) code < 0 || code >= CMT_ERROR_N_CODES)
+    return NULL;
+  return cmt_error_entries[code].dbus_error_name;
+}
+
 int
 cmt_error_code_from_name (const char *name)
 {

@@ -31,6 +31,8 @@ typedef enum {
 GQuark       cmt_error_quark           (void);
 /* "InvalidArgument" etc.; NULL for a code out of range. */
 const char  *cmt_error_code_to_name    (CmtError code);
+/* "io.github.cmatoken.Error.InvalidArgument" etc.; NULL for a code out of range. */
+const char  *cmt_error_code_to_dbus_name (CmtError code);
 /* The code for a short name ("Network") or a full D-Bus error name; -1 if unknown. */
 int          cmt_error_code_from_name  (const char *name);
 /* Turns a GError from a D-Bus call into one in CMT_ERROR where the remote

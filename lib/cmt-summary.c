@@ -91,6 +91,12 @@ cmt_summary_add (CmtSummary     *summary,
 }
 
 gboolean
+cmt_summary_needs_renewal (CmtStatus status)
+{
+  return status != CMT_STATUS_VALID;
+}
+
+gboolean
 cmt_summary_needs_attention (const CmtSummary *summary)
 {
   return summary->expired > 0 || summary->cannot_renew > 0 || summary->this_week > 0;

@@ -58,6 +58,10 @@ void            cmt_summary_add       (CmtSummary     *summary,
                                        CmtSummaryBlock block,
                                        gint64          now);
 
+/* What "renew --expiring" and the app's "Renew All That Need It…" renew: a
+ * token not valid beyond its warning time (expiring, expired, never renewed here). */
+gboolean        cmt_summary_needs_renewal   (CmtStatus status);
+
 /* TRUE when something in @summary needs the admin now or this week. */
 gboolean        cmt_summary_needs_attention (const CmtSummary *summary);
 

@@ -167,8 +167,7 @@ cmtd_cloud_account_save (CmtdCloudAccount *self)
   g_key_file_set_string (kf, group, "check", cmtd_check_state_to_string (self->check_state));
   g_key_file_set_int64 (kf, group, "last_checked_at", cmt_cloud_account_get_last_checked_at (self->iface));
   g_key_file_set_string (kf, group, "last_error", cmt_cloud_account_get_last_error (self->iface));
-  if (cmt_cloud_account_get_label (self->iface) != NULL && *cmt_cloud_account_get_label (self->iface) != '\0')
-    g_key_file_set_string (kf, group, "label", cmt_cloud_account_get_label (self->iface));
+  cmtd_label_save (kf, group, cmt_cloud_account_get_label (self->iface));
 }
 
 void
@@ -816,13 +815,8 @@ cmtd_cloud_account_new_from_key_file (CmtdDaemon  *daemon,
   cmt_cloud_account_set_last_checked_at (self->iface, MAX (checked_at, 0));
   cmt_cloud_account_set_token_scoped (self->iface, g_key_file_get_boolean (kf, group, "token_scoped", NULL));
   {
-    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
-    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
-
-    /* A label the service could not have written is dropped, not fatal. */
-    if (label != NULL && label_ok == NULL)
-      g_warning ("%s: ignoring an invalid label in the state file", group);
-    cmt_cloud_account_set_label (self->iface, label_ok != NULL ? label_ok : "");
+    g_autofree char *label = cmtd_label_load (kf, group);
+    cmt_cloud_account_set_label (self->iface, label);
   }
   cmtd_cloud_account_refresh (self);
   return self;

@@ -219,23 +219,6 @@ on_clock (gpointer data)
  * expiring: the connection cannot be renewed (or soon cannot), which the
  * admin must see on the connection itself, not only on the credential. */
 static gboolean
-credential_status_needs_attention (const char *status)
-{
-  switch (cmt_status_from_string (status))
-    {
-    case CMT_STATUS_INVALID:
-    case CMT_STATUS_EXPIRED:
-    case CMT_STATUS_EXPIRING:
-      return TRUE;
-    case CMT_STATUS_UNKNOWN:
-    case CMT_STATUS_VALID:
-    case CMT_STATUS_EXPIRY_UNKNOWN:
-    default:
-      return FALSE;
-    }
-}
-
-static gboolean
 credentials_need_attention (CmtdConnection *self)
 {
   CmtCloudAccount *account = self->account != NULL
@@ -243,8 +226,9 @@ credentials_need_attention (CmtdConnection *self)
   CmtServer *server = self->server != NULL
     ? cmt_object_peek_server (CMT_OBJECT (cmtd_server_get_object (self->server))) : NULL;
 
-  return (account != NULL && credential_status_needs_attention (cmt_cloud_account_get_status (account))) ||
-         (server != NULL && credential_status_needs_attention (cmt_server_get_status (server)));
+  return (account != NULL &&
+          cmtd_status_needs_attention (cmt_status_from_string (cmt_cloud_account_get_status (account)))) ||
+         (server != NULL && cmtd_status_needs_attention (cmt_status_from_string (cmt_server_get_status (server))));
 }
 
 void
@@ -272,13 +256,8 @@ cmtd_connection_refresh (CmtdConnection *self)
                cmtd_error_needs_user (&(GError) { CMT_ERROR, self->last_error_code, NULL })) ||
               credentials_need_attention (self);
 
-  {
-    const char *code_name = self->last_error_code >= 0 ? cmt_error_code_to_name (self->last_error_code) : NULL;
-    g_autofree char *error_name = code_name != NULL ? g_strconcat ("io.github.cmatoken.Error.", code_name, NULL)
-                                                    : g_strdup ("");
-
-    cmt_connection_set_last_error_name (self->iface, error_name);
-  }
+  cmt_connection_set_last_error_name (self->iface, self->last_error_code >= 0 ?
+                                      cmt_error_code_to_dbus_name (self->last_error_code) : "");
   cmt_connection_set_expires_at (self->iface, expires_at);
   cmt_connection_set_status (self->iface, cmt_status_to_string (status));
   cmt_connection_set_attention_needed (self->iface, attention);
@@ -319,8 +298,7 @@ cmtd_connection_save (CmtdConnection *self)
   g_key_file_set_string (kf, group, "last_error_code", code_name != NULL ? code_name : "");
   g_key_file_set_boolean (kf, group, "auto_renew", cmt_connection_get_auto_renew (self->iface));
   g_key_file_set_int64 (kf, group, "auto_renew_consent_at", cmt_connection_get_auto_renew_consent_at (self->iface));
-  if (cmt_connection_get_label (self->iface) != NULL && *cmt_connection_get_label (self->iface) != '\0')
-    g_key_file_set_string (kf, group, "label", cmt_connection_get_label (self->iface));
+  cmtd_label_save (kf, group, cmt_connection_get_label (self->iface));
 }
 
 void
@@ -1219,13 +1197,8 @@ cmtd_connection_new_from_key_file (CmtdDaemon  *daemon,
   cmt_connection_set_auto_renew (self->iface, auto_renew);
   cmt_connection_set_auto_renew_consent_at (self->iface, auto_renew ? MAX (consent_at, 0) : 0);
   {
-    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
-    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
-
-    /* A label the service could not have written is dropped, not fatal. */
-    if (label != NULL && label_ok == NULL)
-      g_warning ("%s: ignoring an invalid label in the state file", group);
-    cmt_connection_set_label (self->iface, label_ok != NULL ? label_ok : "");
+    g_autofree char *label = cmtd_label_load (kf, group);
+    cmt_connection_set_label (self->iface, label);
   }
   cmtd_connection_refresh (self);
   return self;

@@ -35,6 +35,33 @@ invalid:
   return NULL;
 }
 
+void
+cmtd_label_save (GKeyFile   *kf,
+                 const char *group,
+                 const char *label)
+{
+  if (label != NULL && *label != '\0')
+    g_key_file_set_string (kf, group, "label", label);
+}
+
+char *
+cmtd_label_load (GKeyFile   *kf,
+                 const char *group)
+{
+  g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
+  char *checked;
+
+  if (label == NULL)
+    return g_strdup ("");
+  checked = cmtd_label_normalize (label, NULL);
+  if (checked == NULL)
+    {
+      g_warning ("%s: ignoring an invalid label in the state file", group);
+      return g_strdup ("");
+    }
+  return checked;
+}
+
 typedef struct {
   CmtdDaemon             *daemon;
   GDBusInterfaceSkeleton *iface;

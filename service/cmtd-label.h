@@ -15,6 +15,15 @@ G_BEGIN_DECLS
 char *cmtd_label_normalize (const char  *label,
                             GError     **error);
 
+/* The "label" key of @group: written only when there is a label (older
+ * files stay as they were); read back checked, "" when missing, and
+ * dropped with a warning when it is not one the service could have written. */
+void  cmtd_label_save      (GKeyFile    *kf,
+                            const char  *group,
+                            const char  *label);
+char *cmtd_label_load      (GKeyFile    *kf,
+                            const char  *group);
+
 /* Writes @object's groups into the state file's key file. */
 typedef void (*CmtdLabelSaveFunc) (gpointer object);
 

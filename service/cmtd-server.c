@@ -163,8 +163,7 @@ cmtd_server_save (CmtdServer *self)
   g_key_file_set_string (kf, group, "check", cmtd_check_state_to_string (self->check_state));
   g_key_file_set_int64 (kf, group, "last_checked_at", cmt_server_get_last_checked_at (self->iface));
   g_key_file_set_string (kf, group, "last_error", cmt_server_get_last_error (self->iface));
-  if (cmt_server_get_label (self->iface) != NULL && *cmt_server_get_label (self->iface) != '\0')
-    g_key_file_set_string (kf, group, "label", cmt_server_get_label (self->iface));
+  cmtd_label_save (kf, group, cmt_server_get_label (self->iface));
 }
 
 void
@@ -834,13 +833,8 @@ cmtd_server_new_from_key_file (CmtdDaemon  *daemon,
   cmt_server_set_last_error (self->iface, last_error != NULL ? last_error : "");
   cmt_server_set_last_checked_at (self->iface, MAX (checked_at, 0));
   {
-    g_autofree char *label = g_key_file_get_string (kf, group, "label", NULL);
-    g_autofree char *label_ok = label != NULL ? cmtd_label_normalize (label, NULL) : NULL;
-
-    /* A label the service could not have written is dropped, not fatal. */
-    if (label != NULL && label_ok == NULL)
-      g_warning ("%s: ignoring an invalid label in the state file", group);
-    cmt_server_set_label (self->iface, label_ok != NULL ? label_ok : "");
+    g_autofree char *label = cmtd_label_load (kf, group);
+    cmt_server_set_label (self->iface, label);
   }
   cmtd_server_refresh (self);
   return self;
