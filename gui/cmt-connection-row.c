@@ -6,6 +6,7 @@
 #include "cmt-names.h"
 #include "cmt-product.h"
 #include "cmt-resources.h"
+#include "cmt-tooltip.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 
@@ -33,6 +34,7 @@ struct _CmtConnectionRow
   GtkLabel           *error_label;
   GtkWidget          *renew_button;
   GtkWidget          *menu_button;
+  GMenuModel         *row_menu;
 };
 
 G_DEFINE_FINAL_TYPE (CmtConnectionRow, cmt_connection_row, GTK_TYPE_WIDGET)
@@ -120,11 +122,11 @@ cmt_connection_row_refresh (CmtConnectionRow *self)
   email = cmt_wording_account_email (self->manager, self->connection);
 
   gtk_label_set_label (self->product_label, cmt_assistant_short_name (product));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->product_label), cmt_assistant_name (product));
+  cmt_tooltip_set (GTK_WIDGET (self->product_label), cmt_assistant_name (product));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->product_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, cmt_assistant_name (product),
                                   -1);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
+  cmt_tooltip_set (GTK_WIDGET (self->title_label), title);
 
   if (email != NULL && *email != '\0')
     /* Translators: %s is the email of the Atlassian account that renews the token. */
@@ -323,6 +325,7 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, error_label);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, renew_button);
   gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, CmtConnectionRow, row_menu);
 
   gtk_widget_class_install_action (widget_class, "row.renew", NULL, row_renew);
   gtk_widget_class_install_action (widget_class, "row.renew-in-browser", NULL, row_renew_in_browser);
@@ -337,10 +340,26 @@ cmt_connection_row_class_init (CmtConnectionRowClass *klass)
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
+/* A menu's popover is a whole widget tree: built when first opened, not for
+ * each of the two hundred rows a list view keeps. */
+static void
+create_row_menu (GtkMenuButton *button,
+                 gpointer       user_data)
+{
+  CmtConnectionRow *self = user_data;
+
+  if (gtk_menu_button_get_menu_model (button) == NULL)
+    gtk_menu_button_set_menu_model (button, self->row_menu);
+}
+
 static void
 cmt_connection_row_init (CmtConnectionRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_tooltip_set (self->auto_renew_icon, _("Renews automatically"));
+  cmt_tooltip_set (self->menu_button, _("More Actions"));
+  gtk_menu_button_set_create_popup_func (GTK_MENU_BUTTON (self->menu_button),
+                                         create_row_menu, self, NULL);
   /* The bar takes the status colour from style.css, not from level offsets. */
   gtk_level_bar_remove_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_LOW);
   gtk_level_bar_remove_offset_value (self->lifetime_bar, GTK_LEVEL_BAR_OFFSET_HIGH);

@@ -2,6 +2,7 @@
 #include <glib/gi18n.h>
 
 #include "cmt-credential-dialog.h"
+#include "cmt-date-row.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-resources.h"
@@ -27,8 +28,7 @@ struct _CmtCredentialDialog
   AdwComboRow     *auth_row;
   GtkWidget       *username_row;
   GtkWidget       *secret_row;
-  AdwExpanderRow  *expiry_row;
-  GtkCalendar     *calendar;
+  CmtDateRow      *expiry_row;
   GtkLabel        *error_label;
 };
 
@@ -77,15 +77,9 @@ on_entry_activated (CmtCredentialDialog *self)
 static gint64
 chosen_expiry (CmtCredentialDialog *self)
 {
-  g_autoptr(GDateTime) date = NULL;
-  g_autoptr(GDateTime) day = NULL;
+  /* The row's day starts at local midnight: better warned a little early than late. */
+  GDateTime *day = cmt_date_row_get_date (self->expiry_row);
 
-  if (!adw_expander_row_get_enable_expansion (self->expiry_row))
-    return 0;
-  date = gtk_calendar_get_date (self->calendar);
-  /* The start of the day it expires: better warned a little early than late. */
-  day = g_date_time_new_local (g_date_time_get_year (date), g_date_time_get_month (date),
-                               g_date_time_get_day_of_month (date), 0, 0, 0);
   return day != NULL ? g_date_time_to_unix (day) : 0;
 }
 
@@ -197,6 +191,7 @@ cmt_credential_dialog_class_init (CmtCredentialDialogClass *klass)
   G_OBJECT_CLASS (klass)->dispose = cmt_credential_dialog_dispose;
 
   cmt_gui_ensure_resources ();
+  g_type_ensure (CMT_TYPE_DATE_ROW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/cmatoken/cmt-credential-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, window_title);
@@ -209,7 +204,6 @@ cmt_credential_dialog_class_init (CmtCredentialDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, username_row);
   gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, secret_row);
   gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, expiry_row);
-  gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, calendar);
   gtk_widget_class_bind_template_child (widget_class, CmtCredentialDialog, error_label);
 
   gtk_widget_class_install_action (widget_class, "dialog.replace", NULL, dialog_replace);
@@ -252,6 +246,10 @@ cmt_credential_dialog_new (GtkWindow   *parent,
       gtk_window_set_title (GTK_WINDOW (self), _("Replace API Token"));
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->secret_row), _("API token"));
       gtk_widget_set_visible (self->token_page_row, TRUE);
+      /* The account form's words, in the Add Connection flow. */
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->expiry_row), _("API token expires on"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->expiry_row),
+                                   _("Optional: the date chosen when the token was created"));
       /* Translators: %s is an email address. */
       description = g_strdup_printf (_("Create a new API token on Atlassian’s API tokens page while "
                                        "signed in as %s, and paste it here. It is checked before it "
@@ -264,6 +262,10 @@ cmt_credential_dialog_new (GtkWindow   *parent,
       self->title = cmt_url_display (cmt_server_get_base_url (self->server));
       gtk_window_set_title (GTK_WINDOW (self), _("Replace Server Credential"));
       gtk_widget_set_visible (GTK_WIDGET (self->auth_row), TRUE);
+      /* The server page's words, in the Add Connection flow. */
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->expiry_row), _("Expires on"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->expiry_row),
+                                   _("Optional, if the token or password has an expiry date"));
       adw_combo_row_set_selected (self->auth_row, basic ? 1 : 0);
       gtk_editable_set_text (GTK_EDITABLE (self->username_row),
                              basic ? cmt_server_get_username (self->server) : "");

@@ -6,6 +6,7 @@
 #include "cmt-error.h"
 #include "cmt-names.h"
 #include "cmt-resources.h"
+#include "cmt-tooltip.h"
 #include "cmt-url.h"
 #include "cmt-wording.h"
 
@@ -131,7 +132,7 @@ cmt_credential_row_refresh (CmtCredentialRow *self)
       gtk_label_set_label (self->title_label, title);
       gtk_label_set_label (self->subtitle_label, subtitle);
     }
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
+  cmt_tooltip_set (GTK_WIDGET (self->title_label), title);
   gtk_label_set_label (self->state_label, state);
   for (guint i = 0; i < G_N_ELEMENTS (state_classes); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), state_classes[i]);
@@ -301,6 +302,8 @@ static void
 cmt_credential_row_init (CmtCredentialRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_tooltip_set (self->check_button, _("Check Now"));
+  cmt_tooltip_set (self->remove_button, _("Remove"));
   self->cancellable = g_cancellable_new ();
 }
 

@@ -7,6 +7,7 @@
 #include "cmt-connection-sorter.h"
 #include "cmt-credential-dialog.h"
 #include "cmt-credential-row.h"
+#include "cmt-flows.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
 #include "cmt-history-dialog.h"
@@ -25,6 +26,17 @@
 /* Wording like "Expires in 3 hours" goes stale as time passes. */
 #define TICK_SECONDS 60
 
+/* The state filter's items, in the order of the .ui. */
+enum {
+  STATE_FILTER_ALL,
+  STATE_FILTER_ATTENTION,
+  STATE_FILTER_EXPIRED,
+  STATE_FILTER_CANNOT_RENEW,
+  STATE_FILTER_THIS_WEEK,
+  STATE_FILTER_NEVER_RENEWED,
+  STATE_FILTER_VALID,
+};
+
 struct _CmtWindow
 {
   AdwApplicationWindow  parent_instance;
@@ -38,6 +50,9 @@ struct _CmtWindow
   GtkFilter            *filter;
   GtkFilterListModel   *filtered;
   GtkSortListModel     *sorted;
+  GtkSliceListModel    *shown;            /* the first rows of sorted, then all of it */
+  guint                 grow_tick_id;
+  guint                 grow_frames;
   GtkSingleSelection   *selection;
   GPtrArray            *rows;           /* CmtConnectionRow made by the factory */
   char                 *pending_show;   /* ids asked for before the objects were there */
@@ -281,13 +296,24 @@ refresh_rows (CmtWindow *self)
     }
 }
 
+void
+cmt_window_refresh_time (CmtWindow *self)
+{
+  g_return_if_fail (CMT_IS_WINDOW (self));
+
+  refresh_rows (self);
+  /* "Expires this week" and "Expired" move with the clock, not only with the
+   * service's properties: a chosen state filter is asked again. */
+  if (self->filter != NULL &&
+      gtk_drop_down_get_selected (self->state_filter) != STATE_FILTER_ALL)
+    gtk_filter_changed (self->filter, GTK_FILTER_CHANGE_DIFFERENT);
+  update_state (self);
+}
+
 static gboolean
 on_tick (gpointer user_data)
 {
-  CmtWindow *self = user_data;
-
-  refresh_rows (self);
-  update_state (self);
+  cmt_window_refresh_time (user_data);
   return G_SOURCE_CONTINUE;
 }
 
@@ -388,17 +414,6 @@ factory_unbind (GtkSignalListItemFactory *factory,
 {
   cmt_connection_row_set_object (CMT_CONNECTION_ROW (gtk_list_item_get_child (item)), NULL);
 }
-
-/* The state filter's items, in the order of the .ui. */
-enum {
-  STATE_FILTER_ALL,
-  STATE_FILTER_ATTENTION,
-  STATE_FILTER_EXPIRED,
-  STATE_FILTER_CANNOT_RENEW,
-  STATE_FILTER_THIS_WEEK,
-  STATE_FILTER_NEVER_RENEWED,
-  STATE_FILTER_VALID,
-};
 
 static gboolean
 state_filter_matches (CmtWindow     *self,
@@ -537,9 +552,9 @@ credential_factory_unbind (GtkSignalListItemFactory *factory,
 }
 
 static void
-set_credential_model (CmtWindow      *self,
-                      GtkListView    *list_view,
-                      CmtObjectModel *model)
+attach_credential_model (CmtWindow      *self,
+                         GtkListView    *list_view,
+                         CmtObjectModel *model)
 {
   g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
   GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_credentials, NULL, NULL));
@@ -554,10 +569,85 @@ set_credential_model (CmtWindow      *self,
 }
 
 static void
+on_credential_list_mapped (GtkListView *list_view,
+                           CmtWindow   *self)
+{
+  CmtObjectModel *model = list_view == self->accounts_list ? self->accounts : self->servers;
+
+  g_signal_handlers_disconnect_by_func (list_view, on_credential_list_mapped, self);
+  if (model != NULL && gtk_list_view_get_model (list_view) == NULL)
+    attach_credential_model (self, list_view, model);
+}
+
+/*
+ * A list view builds up to two hundred rows as soon as it has a model, shown
+ * or not: the Cloud Accounts and Servers pages get theirs when first shown,
+ * so that a window with a thousand connections builds only the rows it shows.
+ */
+static void
+set_credential_model (CmtWindow      *self,
+                      GtkListView    *list_view,
+                      CmtObjectModel *model)
+{
+  g_signal_handlers_disconnect_by_func (list_view, on_credential_list_mapped, self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (list_view)))
+    attach_credential_model (self, list_view, model);
+  else
+    g_signal_connect (list_view, "map", G_CALLBACK (on_credential_list_mapped), self);
+}
+
+/*
+ * A list view builds up to two hundred rows as soon as it has a model. The
+ * first frame gets the rows a window shows (a maximised one about fifteen),
+ * then each frame after it MORE_ROWS more, until the slice is the whole list.
+ */
+#define FIRST_ROWS 24
+#define MORE_ROWS 24
+
+static void
+stop_growing (CmtWindow *self)
+{
+  if (self->grow_tick_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->grow_tick_id);
+  self->grow_tick_id = 0;
+}
+
+static void
+show_all_rows (CmtWindow *self)
+{
+  stop_growing (self);
+  if (self->shown != NULL)
+    gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+}
+
+static gboolean
+grow_shown (GtkWidget     *widget,
+            GdkFrameClock *frame_clock,
+            gpointer       user_data)
+{
+  CmtWindow *self = user_data;
+  guint size = gtk_slice_list_model_get_size (self->shown);
+
+  /* Called before each frame's layout: the first is the frame that shows the first rows. */
+  if (self->grow_frames++ == 0)
+    return G_SOURCE_CONTINUE;
+  if (size >= g_list_model_get_n_items (G_LIST_MODEL (self->sorted)))
+    {
+      self->grow_tick_id = 0;
+      gtk_slice_list_model_set_size (self->shown, G_MAXUINT);
+      return G_SOURCE_REMOVE;
+    }
+  gtk_slice_list_model_set_size (self->shown, size + MORE_ROWS);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
 clear_models (CmtWindow *self)
 {
   gtk_list_view_set_model (self->list_view, NULL);
   gtk_list_view_set_factory (self->list_view, NULL);
+  g_signal_handlers_disconnect_by_func (self->accounts_list, on_credential_list_mapped, self);
+  g_signal_handlers_disconnect_by_func (self->servers_list, on_credential_list_mapped, self);
   gtk_list_view_set_model (self->accounts_list, NULL);
   gtk_list_view_set_factory (self->accounts_list, NULL);
   gtk_list_view_set_model (self->servers_list, NULL);
@@ -575,7 +665,9 @@ clear_models (CmtWindow *self)
   if (self->manager_iface != NULL)
     g_signal_handlers_disconnect_by_data (self->manager_iface, self);
   g_clear_object (&self->manager_iface);
+  stop_growing (self);
   g_clear_object (&self->selection);
+  g_clear_object (&self->shown);
   g_clear_object (&self->sorted);
   g_clear_object (&self->sorter);
   g_clear_object (&self->filtered);
@@ -623,7 +715,10 @@ cmt_window_set_object_manager (CmtWindow          *self,
   self->sorter = cmt_connection_sorter_new (manager);
   self->sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
                                           g_object_ref (self->sorter));
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sorted)));
+  self->shown = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->sorted)), 0, FIRST_ROWS);
+  self->grow_frames = 0;
+  self->grow_tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view), grow_shown, self, NULL);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->shown)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -727,6 +822,7 @@ cmt_window_show_connection (CmtWindow  *self,
   if (position == GTK_INVALID_LIST_POSITION)
     return;
 
+  show_all_rows (self);
   gtk_single_selection_set_selected (self->selection, position);
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
 }
@@ -1123,7 +1219,7 @@ main_mark_renewed (GtkWidget  *widget,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "mark");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
-  calendar = gtk_calendar_new ();
+  calendar = cmt_flows_calendar_new ();
   gtk_widget_set_halign (calendar, GTK_ALIGN_CENTER);
   gtk_accessible_update_property (GTK_ACCESSIBLE (calendar), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Day of the renewal"), -1);
@@ -1435,6 +1531,7 @@ cmt_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  stop_growing (self);
   g_clear_handle_id (&self->update_idle_id, g_source_remove);
   clear_models (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CMT_TYPE_WINDOW);

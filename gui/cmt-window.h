@@ -34,6 +34,8 @@ void        cmt_window_add_toast          (CmtWindow          *self,
 GListModel *cmt_window_get_connections    (CmtWindow          *self);
 const char *cmt_window_get_state          (CmtWindow          *self);
 guint       cmt_window_get_selected       (CmtWindow          *self);
+/* What the window does each minute: the rows' words, the summary, the state filter. */
+void        cmt_window_refresh_time       (CmtWindow          *self);
 gboolean    cmt_window_get_keyring_warning_shown (CmtWindow   *self);
 
 G_END_DECLS

@@ -550,12 +550,36 @@ hours_left (gint64 delta)
   return (int) MAX ((delta + 3599) / 3600, 1);
 }
 
-static const char *
+/*
+ * What went wrong, without the advice: the service's errors say the cause,
+ * then what to do in a dialog ("…enter it again"); a notification gives its
+ * own one piece of advice after the cause, so the error's first sentence
+ * only ("." or "。" followed by a space or the end, never the dot of an address).
+ */
+char *
+cmtd_notifier_cause (const char *message)
+{
+  const char *end = NULL;
+
+  if (message == NULL || *message == '\0')
+    return g_strdup (_("No reason was given."));
+  for (const char *p = message; *p != '\0' && end == NULL; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      const char *next = g_utf8_next_char (p);
+
+      if (c == 0x3002 /* 。 */ && *next != '\0')
+        end = next;
+      else if (c == '.' && (*next == ' ' || *next == '\n') && next[1] != '\0')
+        end = next;
+    }
+  return end != NULL ? g_strndup (message, end - message) : g_strdup (message);
+}
+
+static char *
 error_text (const Record *rec)
 {
-  if (rec->error_message != NULL && *rec->error_message != '\0')
-    return rec->error_message;
-  return _("No reason was given.");
+  return cmtd_notifier_cause (rec->error_message);
 }
 
 static void
@@ -564,6 +588,7 @@ word_connection (const Record *rec,
                  gint64        now,
                  Message      *msg)
 {
+  g_autofree char *cause = error_text (rec);
   const char *cma = assistant_name (rec);
   g_autofree char *host = display_url (rec->server_url, rec->object_id);
   g_autofree char *site = display_url (rec->cloud_site_url, "?");
@@ -624,7 +649,7 @@ word_connection (const Record *rec,
       msg->summary = g_strdup_printf (_("The %1$s token for %2$s was refused"), cma, host);
       /* Translators: %1$s is the reason, a sentence; %2$s a cloud site's host name. */
       msg->body = g_strdup_printf (_("%1$s\nRenew the token to migrate to %2$s again."),
-                                   error_text (rec), site);
+                                   cause, site);
       break;
 
     case CMTD_EVENT_RENEWED:
@@ -652,11 +677,11 @@ word_connection (const Record *rec,
       if (date != NULL && delta > 0)
         /* Translators: %1$s is the reason, a sentence; %2$s a date ("12 December"). */
         msg->body = g_strdup_printf (_("%1$s\nThe current token expires on %2$s: renew it by hand before then."),
-                                     error_text (rec), date);
+                                     cause, date);
       else
         /* Translators: %s is the reason, a sentence. */
         msg->body = g_strdup_printf (_("%s\nRenew the token by hand to migrate again."),
-                                     error_text (rec));
+                                     cause);
       break;
     }
 }
@@ -667,6 +692,7 @@ word_cloud_account (const Record *rec,
                     gint64        now,
                     Message      *msg)
 {
+  g_autofree char *cause = error_text (rec);
   const char *email = rec->email != NULL && *rec->email != '\0' ? rec->email : rec->object_id;
   g_autofree char *site = display_url (rec->cloud_site_url, "?");
   g_autofree char *date = rec->expires_at > 0 ? cmt_expiry_format_date (rec->expires_at) : NULL;
@@ -735,7 +761,7 @@ word_cloud_account (const Record *rec,
       msg->summary = g_strdup_printf (_("The Atlassian API token of %s was refused"), email);
       /* Translators: %s is the reason, a sentence. */
       msg->body = g_strdup_printf (_("%s\nCreate a new API token at id.atlassian.com and replace it in cmatoken."),
-                                   error_text (rec));
+                                   cause);
       break;
     }
 }
@@ -746,6 +772,7 @@ word_server (const Record *rec,
              gint64        now,
              Message      *msg)
 {
+  g_autofree char *cause = error_text (rec);
   const char *product = product_name (rec);
   g_autofree char *host = display_url (rec->server_url, rec->object_id);
   g_autofree char *date = rec->expires_at > 0 ? cmt_expiry_format_date (rec->expires_at) : NULL;
@@ -813,7 +840,7 @@ word_server (const Record *rec,
       /* Translators: %s is a server's host name. */
       msg->summary = g_strdup_printf (_("The credential for %s was refused"), host);
       /* Translators: %s is the reason, a sentence. */
-      msg->body = g_strdup_printf (_("%s\nReplace the credential in cmatoken."), error_text (rec));
+      msg->body = g_strdup_printf (_("%s\nReplace the credential in cmatoken."), cause);
       break;
     }
 }

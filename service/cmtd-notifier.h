@@ -76,4 +76,8 @@ void          cmtd_notifier_announce (CmtdNotifier        *self,
  * logs and tests (0: everything posted so far was shown or dropped). */
 guint         cmtd_notifier_get_n_pending (CmtdNotifier *self);
 
+/* The cause in a service error, without its advice: its first sentence
+ * (a notification adds its own advice). NULL or "" gives "No reason was given." */
+char         *cmtd_notifier_cause    (const char          *message);
+
 G_END_DECLS

@@ -54,6 +54,8 @@ struct _CmtAddConnectionDialog
 
   GtkWidget          *cloud_box;
   AdwEntryRow        *site_row;
+  GtkLabel           *site_error_label;
+  gboolean            site_taken;       /* the chosen server has a connection to this site */
   GtkWidget          *accounts_group;
   GtkListBox         *accounts_list;
   GtkRevealer        *new_account_revealer;
@@ -527,9 +529,53 @@ fill_accounts (CmtAddConnectionDialog *self)
   on_account_choice_toggled (self);
 }
 
+/*
+ * The service refuses a second connection from one server to one site; the
+ * page where the site is typed says so at once, rather than the last step.
+ */
+static void
+check_site_taken (CmtAddConnectionDialog *self)
+{
+  g_autolist(GDBusObject) objects = NULL;
+  g_autofree char *site = dup_trimmed (self->site_row);
+  g_autoptr(CmtObject) server_object = lookup_object (self, self->server_path);
+  CmtServer *server = server_object != NULL ? cmt_object_peek_server (server_object) : NULL;
+  const char *taken = NULL;
+
+  if (server != NULL && *site != '\0')
+    {
+      objects = g_dbus_object_manager_get_objects (self->manager);
+      for (GList *l = objects; l != NULL && taken == NULL; l = l->next)
+        {
+          CmtConnection *connection = CMT_IS_OBJECT (l->data) ? cmt_object_peek_connection (CMT_OBJECT (l->data)) : NULL;
+
+          if (connection != NULL &&
+              g_strcmp0 (cmt_connection_get_server (connection), self->server_path) == 0 &&
+              cmt_flows_same_url (cmt_connection_get_cloud_site_url (connection), site))
+            taken = cmt_connection_get_cloud_site_url (connection);
+        }
+    }
+
+  self->site_taken = taken != NULL;
+  if (taken != NULL)
+    {
+      g_autoptr(GError) error = g_error_new (CMT_ERROR, CMT_ERROR_EXISTS,
+                                             _("The server %1$s is already connected to %2$s. Renew that connection instead of adding it again."),
+                                             cmt_server_get_base_url (server), taken);
+      gtk_label_set_text (self->site_error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->site_error_label), TRUE);
+      gtk_widget_add_css_class (GTK_WIDGET (self->site_row), "error");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->site_row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message, -1);
+    }
+  else
+    clear_field_error (self->site_error_label, GTK_WIDGET (self->site_row));
+}
+
 static void
 on_site_changed (CmtAddConnectionDialog *self)
 {
+  check_site_taken (self);
   fill_accounts (self);
 }
 
@@ -768,7 +814,7 @@ update_buttons (CmtAddConnectionDialog *self)
   else if (g_str_equal (page, "cloud"))
     {
       g_autofree char *site = dup_trimmed (self->site_row);
-      can_go_on = *site != '\0' &&
+      can_go_on = *site != '\0' && !self->site_taken &&
                   (get_chosen_path (self->accounts_list) != NULL ||
                    cmt_account_form_is_complete (self->account_form));
     }
@@ -827,7 +873,12 @@ on_page_changed (CmtAddConnectionDialog *self)
   else if (g_str_equal (page, "cloud"))
     {
       g_autofree char *site = dup_trimmed (self->site_row);
-      if (*site == '\0')
+
+      /* The server may have changed since the site was typed. */
+      check_site_taken (self);
+      if (self->site_taken)
+        gtk_widget_grab_focus (GTK_WIDGET (self->site_row));
+      else if (*site == '\0')
         gtk_widget_grab_focus (GTK_WIDGET (self->site_row));
       else if (get_chosen_path (self->accounts_list) == NULL)
         cmt_account_form_focus (self->account_form);
@@ -1040,6 +1091,7 @@ cmt_add_connection_dialog_class_init (CmtAddConnectionDialogClass *klass)
   BIND (server_error_label);
   BIND (cloud_box);
   BIND (site_row);
+  BIND (site_error_label);
   BIND (accounts_group);
   BIND (accounts_list);
   BIND (new_account_revealer);

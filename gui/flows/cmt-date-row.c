@@ -154,7 +154,7 @@ cmt_date_row_init (CmtDateRow *self)
   GtkWidget *today;
   GtkWidget *clear;
 
-  self->calendar = GTK_CALENDAR (gtk_calendar_new ());
+  self->calendar = GTK_CALENDAR (cmt_flows_calendar_new ());
   g_signal_connect (self->calendar, "day-selected", G_CALLBACK (on_day_selected), self);
 
   today = gtk_button_new_with_mnemonic (_("_Today"));

@@ -169,6 +169,33 @@ cmt_flows_same_url (const char *a,
   return g_strcmp0 (na != NULL ? na : a, nb != NULL ? nb : b) == 0;
 }
 
+GtkWidget *
+cmt_flows_calendar_new (void)
+{
+  GtkWidget *calendar = gtk_calendar_new ();
+  /* Translators: "year-first" if your language reads the year before the
+   * month in a calendar's header ("2026 年 12 月"), else "month-first".
+   * Only these two words are understood. */
+  const char *order = C_("calendar header", "month-first");
+  GtkWidget *header = gtk_widget_get_first_child (calendar);
+  GtkWidget *parts[6];
+  guint n = 0;
+
+  if (!g_str_equal (order, "year-first") || !GTK_IS_BOX (header))
+    return calendar;
+  /* GTK 4.8's header: ‹ month › ‹ year ›. Another layout is left alone. */
+  for (GtkWidget *child = gtk_widget_get_first_child (header); child != NULL && n < G_N_ELEMENTS (parts);
+       child = gtk_widget_get_next_sibling (child))
+    parts[n++] = child;
+  if (n != G_N_ELEMENTS (parts) || gtk_widget_get_next_sibling (parts[5]) != NULL ||
+      !GTK_IS_STACK (parts[1]) || !GTK_IS_LABEL (parts[4]))
+    return calendar;
+  gtk_box_reorder_child_after (GTK_BOX (header), parts[3], NULL);
+  gtk_box_reorder_child_after (GTK_BOX (header), parts[4], parts[3]);
+  gtk_box_reorder_child_after (GTK_BOX (header), parts[5], parts[4]);
+  return calendar;
+}
+
 void
 cmt_flows_set_accessible_label (GtkWidget  *widget,
                                 const char *label)

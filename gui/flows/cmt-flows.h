@@ -47,6 +47,10 @@ gint64      cmt_flows_date_renewed_at      (GDateTime  *date,
 gboolean    cmt_flows_same_url             (const char *a,
                                             const char *b);
 
+/* A new GtkCalendar whose header reads in the order of the language: GTK
+ * 4.8 puts the month before the year, Japanese reads the year first. */
+GtkWidget  *cmt_flows_calendar_new         (void);
+
 /* Sets the accessible label of @widget (the name AT-SPI and the tests see). */
 void        cmt_flows_set_accessible_label (GtkWidget  *widget,
                                             const char *label);

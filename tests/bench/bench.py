@@ -47,6 +47,7 @@ import os
 import platform
 import re
 import secrets as _random
+import shlex
 import shutil
 import signal
 import statistics
@@ -732,7 +733,9 @@ class World:
         env.pop('G_DEBUG', None)
         env['GSK_RENDERER'] = self.gsk_renderer
         if which == 'app':
-            argv = [self.tools['app']]
+            # A profiler's command line before the app's (e.g. "perf record -g -o FILE --");
+            # the figures are then the profiler's, only its output counts.
+            argv = shlex.split(os.environ.get('CMT_BENCH_APP_WRAP', '')) + [self.tools['app']]
             env['CMT_BENCH_EXPECT_ROWS'] = '1' if n > 0 else '0'
         else:
             argv = [self.tools['floor']]
@@ -854,6 +857,15 @@ def measure_n(world, res, n, cfg):
         log('N=%d run %d: %s owned its name after %.3f s, settled %.1f s later, RSS %d kB'
             % (n, run + 1, label, t, settle_s[label][-1], rss[label][-1]))
 
+    if cfg.get('only') == 'gui':
+        world.reset_cmt_state(root)
+        world.ensure_keyring('N=%d' % n)
+        cmt.start()
+        cmt.settle(cfg['quiet'])
+        world.cmt_pid = cmt.pid
+        measure_gui(world, res, n, cfg)
+        cmt.stop()
+        return
     for run in range(cfg['runs']):
         world.reset_cmt_state(root)
         world.ensure_keyring('N=%d run %d' % (n, run + 1))
@@ -1327,6 +1339,8 @@ def main():
     parser.add_argument('--validate', action='store_true',
                         help='check that results.json has every figure (exit 1 if not)')
     parser.add_argument('--keep', action='store_true', help='keep the work directory')
+    parser.add_argument('--only', choices=['gui'],
+                        help='only the app\'s figures (gui_frame, gui_rss), the daemon started once')
     args = parser.parse_args()
 
     cfg = dict(QUICK if args.quick else FULL)
@@ -1336,6 +1350,7 @@ def main():
         cfg['runs'] = args.runs
     if args.idle is not None:
         cfg['idle'] = args.idle
+    cfg['only'] = args.only
     positive = [n for n in cfg['ns'] if n > 0]
     if not positive:
         raise SystemExit('bench: give at least one N > 0')

@@ -145,6 +145,14 @@ transitions_done (gpointer data)
 }
 
 void
+flows_test_settle (GtkWidget *window)
+{
+  flows_test_wait_until (transitions_done, window, 5);
+  gtk_test_widget_wait_for_draw (window);
+  flows_test_flush ();
+}
+
+void
 flows_test_screenshot (GtkWidget  *window,
                        const char *name)
 {
@@ -159,8 +167,7 @@ flows_test_screenshot (GtkWidget  *window,
 
   if (dir == NULL || *dir == '\0')
     return;
-  flows_test_wait_until (transitions_done, window, 5);
-  gtk_test_widget_wait_for_draw (window);
+  flows_test_settle (window);
 
   width = gtk_widget_get_width (window);
   height = gtk_widget_get_height (window);

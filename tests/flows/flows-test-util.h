@@ -32,6 +32,9 @@ void       flows_test_click          (GtkWidget  *button);
 void       flows_test_type           (GtkWidget  *editable,
                                       const char *text);
 
+/* Waits until the page transitions of @window are over and it has drawn. */
+void       flows_test_settle         (GtkWidget  *window);
+
 /* Saves what @window shows as DIR/NAME.png when $CMT_SCREENSHOT_DIR is
  * set (after the page transition settles); does nothing otherwise. */
 void       flows_test_screenshot     (GtkWidget  *window,

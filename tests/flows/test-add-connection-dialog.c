@@ -120,6 +120,8 @@ test_cloud_page_and_going_back (Fixture       *fixture,
 {
   GtkWidget *next = by_label (fixture, "Next");
 
+  /* The stored server has no connection to acme yet here. */
+  g_dbus_object_manager_server_unexport (fixture->manager, FIXTURE_CONNECTION_PATH);
   flows_test_click (next);
   check (by_label (fixture, "jira.example.com"));
   flows_test_click (next);
@@ -155,6 +157,50 @@ test_cloud_page_and_going_back (Fixture       *fixture,
   flows_test_click (next);
   g_assert_cmpstr (page (fixture), ==, "renewed");
   g_assert_cmpstr (cmt_add_connection_dialog_get_account_path (fixture->dialog), ==, FIXTURE_ACCOUNT2_PATH);
+}
+
+/* The stored server is connected to acme already: the page where the site is
+ * typed says so, and does not go on (the service would refuse it at the end). */
+static void
+test_site_already_connected (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  GtkWidget *next = by_label (fixture, "Next");
+  GtkWidget *error_label;
+
+  flows_test_click (next);
+  check (by_label (fixture, "jira.example.com"));
+  flows_test_click (next);
+  g_assert_cmpstr (page (fixture), ==, "cloud");
+  error_label = child (fixture, "site_error_label");
+  g_assert_false (flows_test_is_showing (error_label));
+
+  flows_test_type (child (fixture, "site_row"), "https://ACME.atlassian.net/");
+  g_assert_true (flows_test_is_showing (error_label));
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (error_label)), ==,
+                   "The server https://jira.example.com is already connected to https://acme.atlassian.net. "
+                   "Renew that connection instead of adding it again.");
+  g_assert_true (gtk_widget_has_css_class (child (fixture, "site_row"), "error"));
+  check (by_label (fixture, "Oskar Ops"));
+  g_assert_false (gtk_widget_is_sensitive (next));
+
+  /* Another site is fine. */
+  flows_test_type (child (fixture, "site_row"), "https://elsewhere.atlassian.net");
+  g_assert_false (flows_test_is_showing (error_label));
+  g_assert_false (gtk_widget_has_css_class (child (fixture, "site_row"), "error"));
+  check (by_label (fixture, "Someone Elsewhere"));
+  g_assert_true (gtk_widget_is_sensitive (next));
+
+  /* Back to acme; back to the server page and on again: still said, still stopped. */
+  flows_test_type (child (fixture, "site_row"), "https://acme.atlassian.net");
+  g_assert_true (flows_test_is_showing (error_label));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->dialog), "flow.back", NULL));
+  flows_test_flush ();
+  g_assert_cmpstr (page (fixture), ==, "server");
+  flows_test_click (next);
+  g_assert_cmpstr (page (fixture), ==, "cloud");
+  g_assert_true (flows_test_is_showing (error_label));
+  g_assert_false (gtk_widget_is_sensitive (next));
 }
 
 static void
@@ -215,6 +261,8 @@ main (int   argc,
               test_other_product_has_no_stored_server, teardown);
   g_test_add ("/add-connection-dialog/cloud-page-and-going-back", Fixture, NULL, setup,
               test_cloud_page_and_going_back, teardown);
+  g_test_add ("/add-connection-dialog/site-already-connected", Fixture, NULL, setup,
+              test_site_already_connected, teardown);
   g_test_add ("/add-connection-dialog/new-account-needs-email-and-token", Fixture, NULL, setup,
               test_new_account_needs_email_and_token, teardown);
   g_test_add ("/add-connection-dialog/last-renewal", Fixture, NULL, setup, test_last_renewal, teardown);

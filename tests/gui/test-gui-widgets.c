@@ -1,6 +1,7 @@
 /* test-gui-widgets.c: the app's widgets under Xvfb, against objects exported on the private bus */
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "cmt-auto-renew-row.h"
 #include "cmt-connection-row.h"
@@ -14,6 +15,7 @@
 #include "cmt-resources.h"
 #include "cmt-window.h"
 #include "cmt-wording.h"
+#include "flows-clipping.h"
 
 /*
  * The objects are generated skeletons exported on the session bus of
@@ -629,6 +631,148 @@ test_window_list (Fixture *fx, gconstpointer data)
   standard_clear (&st);
 }
 
+static GtkWidget *find_widget (GtkWidget *widget, GType type);
+static guint count_widgets (GtkWidget *widget, GType type);
+
+/* A connection that enters "this week" while the window is open joins the
+ * state filter at the next minute tick, with no property change from the service. */
+static void
+test_window_filter_follows_time (Fixture *fx, gconstpointer data)
+{
+  CmtWindow *window = window_new (fx);
+  g_autoptr(CmtServer) server = add_server (fx, "jira", "jira", "https://jira.example.com");
+  g_autoptr(CmtCloudAccount) account = add_account (fx, "admin", "ada@acme.test", "https://acme.atlassian.net", "valid");
+  /* A week and two seconds: "valid" now, "this week" in three seconds. */
+  g_autoptr(CmtConnection) connection = add_connection (fx, "c_soon", "jira", "jira", "https://acme.atlassian.net",
+                                                        now () + 7 * DAY + 2);
+  GtkDropDown *state_filter;
+
+  WAIT_FOR (g_str_equal (cmt_window_get_state (window), "list"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
+  state_filter = GTK_DROP_DOWN (find_widget (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN));
+  g_assert_nonnull (state_filter);
+  gtk_drop_down_set_selected (state_filter, 4 /* Expires This Week, as in the .ui */);
+  wait_for_ids (window, "");
+
+  g_usleep (3 * G_USEC_PER_SEC);
+  cmt_window_refresh_time (window);
+  wait_for_ids (window, "c_soon");
+
+  window_destroy (window);
+}
+
+static void
+check_window_clipping (CmtWindow *window, const char *where, GString *report)
+{
+  g_autofree char *name = g_strdup_printf ("%s-%s", g_getenv ("LANGUAGE"), where);
+  const char *dir = g_getenv ("CMT_SCREENSHOT_DIR");
+
+  spin_a_while ();
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  if (dir != NULL)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+      g_autofree char *file = g_strconcat ("window-", name, ".png", NULL);
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+      int w = gtk_widget_get_width (GTK_WIDGET (window)), h = gtk_widget_get_height (GTK_WIDGET (window));
+
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                             &GRAPHENE_RECT_INIT (0, 0, w, h));
+      g_mkdir_with_parents (dir, 0755);
+      gdk_texture_save_to_png (texture, path);
+    }
+  flows_clipping_check (GTK_WIDGET (window), name, report);
+}
+
+/* A hundred connections in every state, credentials with errors: every label on
+ * screen holds its text, in the language of $CMT_TEST_LANGUAGE (en, or ja). */
+static void
+test_window_clipping (Fixture *fx, gconstpointer data)
+{
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) report = g_string_new (NULL);
+  gint64 t = now ();
+  CmtWindow *window;
+  AdwViewStack *stack;
+  CmtCloudAccount *rejected;
+  CmtServer *failing;
+
+  g_ptr_array_add (keep, add_server (fx, "jira", "jira", "https://jira.example.com"));
+  failing = add_server (fx, "wiki", "confluence", "https://wiki.example.com/confluence");
+  cmt_server_set_status (failing, "rejected");
+  cmt_server_set_attention_needed (failing, TRUE);
+  {
+    /* The service's own words, translated as it would send them. */
+    g_autofree char *message = g_strdup_printf (_("The server %s did not accept the personal access token. It may be mistyped, expired or revoked: create a new one in your profile on the server and enter it again."),
+                                                "wiki.example.com");
+    cmt_server_set_last_error (failing, message);
+  }
+  g_ptr_array_add (keep, failing);
+  g_ptr_array_add (keep, add_account (fx, "admin", "ada@acme.test", "https://acme.atlassian.net", "valid"));
+  rejected = add_account (fx, "ops", "oskar.operations.team@very-long-company-name.example", "https://acme-staging.atlassian.net", "rejected");
+  cmt_cloud_account_set_attention_needed (rejected, TRUE);
+  {
+    g_autofree char *message = g_strdup_printf (_("Atlassian (%1$s) did not accept the email address %2$s with this API token. The token may be mistyped, expired or revoked: create a new one at https://id.atlassian.com/manage-profile/security/api-tokens and enter it again."),
+                                                "acme-staging.atlassian.net", "oskar.operations.team@very-long-company-name.example");
+    cmt_cloud_account_set_last_error (rejected, message);
+  }
+  cmt_cloud_account_set_token_expires_at (rejected, t - 2 * DAY);
+  g_ptr_array_add (keep, rejected);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("c%03u", i);
+      g_autofree char *site = g_strdup_printf ("https://site-number-%03u.atlassian.net", i);
+      gint64 expires = i % 5 == 0 ? 0 : t + ((gint64) (i % 30) - 5) * DAY;
+      CmtConnection *c = add_connection (fx, id, i % 2 ? "jira" : "wiki", i % 2 ? "jira" : "confluence", site, expires);
+
+      if (i % 7 == 0)
+        {
+          g_autofree char *message = g_strdup_printf (_("The server %s did not accept the personal access token. It may be mistyped, expired or revoked: create a new one in your profile on the server and enter it again."),
+                                                      "jira.example.com");
+          cmt_connection_set_last_error (c, message);
+          cmt_connection_set_last_error_name (c, "io.github.cmatoken.Error.ServerAuthFailed");
+        }
+      if (i % 3 == 0)
+        cmt_connection_set_label (c, i % 2 ? "本番 Jira (production, Tokyo data centre)" : "Staging wiki");
+      if (i % 11 == 0)
+        {
+          cmt_connection_set_renewing (c, TRUE);
+          cmt_connection_set_renew_step (c, "save-token");
+        }
+      if (i % 4 == 0)
+        cmt_connection_set_auto_renew (c, TRUE);
+      g_ptr_array_add (keep, c);
+    }
+
+  window = window_new (fx);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  WAIT_FOR (g_str_equal (cmt_window_get_state (window), "list"));
+  for (guint position = 0; position < 100; position += 5)
+    {
+      g_autofree char *where = g_strdup_printf ("connections-%03u", position);
+      gtk_widget_activate_action (GTK_WIDGET (window), "list.scroll-to-item", "u", position);
+      check_window_clipping (window, where, report);
+    }
+
+  stack = ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+  adw_view_stack_set_visible_child_name (stack, "accounts");
+  WAIT_FOR (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW) >= 2);
+  check_window_clipping (window, "accounts", report);
+  adw_view_stack_set_visible_child_name (stack, "servers");
+  WAIT_FOR (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW) >= 4);
+  check_window_clipping (window, "servers", report);
+
+  if (report->len > 0)
+    g_error ("Text that does not fit (LANGUAGE=%s):\n%s", g_getenv ("LANGUAGE"), report->str);
+  window_destroy (window);
+}
+
 static CmtConnectionRow *find_row (GtkWidget *widget, const char *id);
 
 static void
@@ -650,6 +794,46 @@ test_window_late_server (Fixture *fx, gconstpointer data)
                          "late.example.com → acme.atlassian.net"));
 
   window_destroy (window);
+}
+
+static guint
+count_widgets (GtkWidget *widget, GType type)
+{
+  guint n = G_TYPE_CHECK_INSTANCE_TYPE (widget, type) ? 1 : 0;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    n += count_widgets (child, type);
+  return n;
+}
+
+static GtkWidget *
+find_widget (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  CmtWindow *window;
+  GType      type;
+  guint      more_than;
+} WaitCount;
+
+static gboolean
+has_more_widgets (gpointer data)
+{
+  WaitCount *w = data;
+  return count_widgets (GTK_WIDGET (w->window), w->type) > w->more_than;
 }
 
 static void
@@ -690,6 +874,25 @@ test_window_many (Fixture *fx, gconstpointer data)
   g_test_message ("window with 1000 connections drawn in %.3f s", g_test_timer_elapsed ());
   shown = cmt_window_get_connections (window);
   g_assert_cmpuint (g_list_model_get_n_items (shown), ==, 1000);
+
+  /* The first frame builds the rows a window shows, not the two hundred a list
+   * view keeps, and no row of the pages not shown; the others come frame by frame. */
+  g_assert_cmpuint (count_widgets (GTK_WIDGET (window), CMT_TYPE_CONNECTION_ROW), <=, 24);
+  g_assert_cmpuint (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW), ==, 0);
+  {
+    WaitCount w = { window, CMT_TYPE_CONNECTION_ROW, 100 };
+    spin_until (has_more_widgets, &w);
+  }
+  g_assert_cmpuint (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW), ==, 0);
+  {
+    /* The Servers page gets its rows when shown. */
+    WaitCount w = { window, CMT_TYPE_CREDENTIAL_ROW, 0 };
+    AdwViewStack *stack = ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+
+    adw_view_stack_set_visible_child_name (stack, "servers");
+    spin_until (has_more_widgets, &w);
+    adw_view_stack_set_visible_child_name (stack, "connections");
+  }
 
   /* Attention order holds over the whole list. */
   for (guint i = 1; i < 1000; i++)
@@ -922,7 +1125,10 @@ test_credential_actions (Fixture *fx, gconstpointer data)
   gtk_window_close (GTK_WINDOW (message));
   g_assert_cmpstr (g_ptr_array_index (fx->calls, 2), ==, "Remove ()");
 
-  /* Check, from the account's row. */
+  /* Check, from the account's row (built once its page is shown). */
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK)),
+                                         "accounts");
+  WAIT_FOR (find_widget_named (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW, NULL) != NULL);
   row = CMT_CREDENTIAL_ROW (find_widget_named (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW, NULL));
   g_assert_nonnull (row);
   gtk_widget_activate_action (GTK_WIDGET (row), "row.check", NULL);
@@ -1079,10 +1285,23 @@ main (int argc, char *argv[])
   g_setenv ("GDK_BACKEND", "x11", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", TRUE);
-  g_setenv ("LANGUAGE", "C", TRUE);
+  /* English unless the clipping run asks for another language. */
+  g_setenv ("LANGUAGE", g_getenv ("CMT_TEST_LANGUAGE") != NULL ? g_getenv ("CMT_TEST_LANGUAGE") : "C", TRUE);
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR_BUILD);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   cmt_gui_ensure_resources ();
+  {
+    /* The app's style sheet, as AdwApplication loads it: the clipping check
+     * measures the rows as users see them. */
+    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+    gtk_css_provider_load_from_resource (provider, "/io/github/cmatoken/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/gui/sorter/order", test_sorter_order);
@@ -1092,7 +1311,9 @@ main (int argc, char *argv[])
   ADD ("/gui/window/states", test_window_states);
   ADD ("/gui/window/list", test_window_list);
   ADD ("/gui/window/late-server", test_window_late_server);
+  ADD ("/gui/window/filter-follows-time", test_window_filter_follows_time);
   ADD ("/gui/window/many", test_window_many);
+  ADD ("/gui/window/clipping", test_window_clipping);
   ADD ("/gui/window/row-actions", test_window_row_actions);
   ADD ("/gui/window/credential-actions", test_credential_actions);
   ADD ("/gui/preferences/consent", test_preferences_consent);

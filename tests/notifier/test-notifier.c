@@ -743,7 +743,10 @@ test_credentials (Fixture       *fx,
     .object_id = "s2",
     .product = "confluence",
     .server_url = "https://example.com/wiki",
-    .error_message = "The server refused the personal access token.",
+    /* The service's error says what to do in a dialog; the notification has its own advice. */
+    .error_message = "The server example.com did not accept the personal access token. It may be "
+                     "mistyped, expired or revoked: create a new one in your profile on the server "
+                     "and enter it again.",
   };
   g_autoptr(Notification) a = NULL;
   g_autoptr(Notification) s = NULL;
@@ -769,8 +772,32 @@ test_credentials (Fixture       *fx,
 
   r = get_notify (fx, 2);
   g_assert_cmpstr (r->summary, ==, "The credential for example.com/wiki was refused");
-  g_assert_nonnull (strstr (r->body, "The server refused the personal access token."));
+  /* The cause, then one piece of advice: not the error's own advice too. */
+  g_assert_cmpstr (r->body, ==, "The server example.com did not accept the personal access token.\n"
+                                "Replace the credential in cmatoken.");
   g_assert_cmpuint (hint_urgency (r), ==, 2);
+}
+
+static void
+test_cause (void)
+{
+  static const struct { const char *in, *out; } cases[] = {
+    { "The server jira.example.com did not accept the personal access token. It may be mistyped: enter it again.",
+      "The server jira.example.com did not accept the personal access token." },
+    { "サーバー jira.example.com で個人用アクセス トークンが受け付けられませんでした。入力ミスが考えられます。",
+      "サーバー jira.example.com で個人用アクセス トークンが受け付けられませんでした。" },
+    { "Create one at id.atlassian.com. Then enter it.", "Create one at id.atlassian.com." },
+    { "One sentence only.", "One sentence only." },
+    { "No full stop", "No full stop" },
+    { "", "No reason was given." },
+    { NULL, "No reason was given." },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *cause = cmtd_notifier_cause (cases[i].in);
+      g_assert_cmpstr (cause, ==, cases[i].out);
+    }
 }
 
 static gboolean
@@ -1073,6 +1100,7 @@ main (int argc, char **argv)
   g_unsetenv ("CMATOKEN_NOW_OFFSET");
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/notifier/cause", test_cause);
   if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL || g_getenv ("CMT_SESSION_DIR") == NULL)
     {
       g_test_skip ("needs a private session bus: run under tests/cmt-session");
