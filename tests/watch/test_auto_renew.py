@@ -199,7 +199,11 @@ class TestFailures(AutoRenewCase):
         self.assertEqual(failed[0]['summary'],
                          'The JCMA token for %s could not be renewed automatically'
                          % self.host('jira'))
-        self.assertIn(p['LastError'].split('\n')[0], failed[0]['body'])
+        # The cause (the error's first sentence), then one piece of advice:
+        # not the error's own advice ("…enter it again") too.
+        cause = p['LastError'].split('. ')[0] + '.'
+        self.assertTrue(failed[0]['body'].startswith(cause + '\n'), failed[0]['body'])
+        self.assertNotIn('enter it again', failed[0]['body'])
         self.assertEqual(failed[0]['hints']['urgency'], URGENCY_NORMAL)
         self.assertEqual(len(notifies), 2, [n['summary'] for n in notifies])
 
