@@ -5,6 +5,7 @@
 #include "cmt-date-row.h"
 #include "cmt-dbus.h"
 #include "cmt-error.h"
+#include "cmt-flows.h"
 #include "cmt-resources.h"
 #include "cmt-url.h"
 
@@ -215,6 +216,7 @@ static void
 cmt_credential_dialog_init (CmtCredentialDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_flows_combo_row_show_whole (self->auth_row);
   self->cancellable = g_cancellable_new ();
 
   g_signal_connect_swapped (self->secret_row, "changed", G_CALLBACK (on_changed), self);
@@ -278,7 +280,7 @@ cmt_credential_dialog_new (GtkWindow   *parent,
 
   adw_window_title_set_title (self->window_title, gtk_window_get_title (GTK_WINDOW (self)));
   adw_window_title_set_subtitle (self->window_title, self->title);
-  adw_preferences_group_set_description (self->group, description);
+  cmt_flows_group_set_description (self->group, description);
   update (self);
   gtk_widget_grab_focus (self->secret_row);
 

@@ -1131,6 +1131,7 @@ cmt_add_connection_dialog_init (CmtAddConnectionDialog *self)
   self->cancellable = g_cancellable_new ();
   self->history = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_flows_combo_row_show_whole (self->auth_row);
   cmt_flows_ensure_style (GTK_WIDGET (self));
   cmt_flows_name_icon_buttons (GTK_WIDGET (self->secret_row));
   /* Step 1: Enter on the product's radio button goes on to step 2. */

@@ -169,6 +169,75 @@ cmt_flows_same_url (const char *a,
   return g_strcmp0 (na != NULL ? na : a, nb != NULL ? nb : b) == 0;
 }
 
+static void
+whole_item_setup (GtkSignalListItemFactory *factory,
+                  GtkListItem              *item,
+                  gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+whole_item_bind (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  GObject *string = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      GTK_IS_STRING_OBJECT (string) ? gtk_string_object_get_string (GTK_STRING_OBJECT (string)) : "");
+}
+
+static GtkLabel *
+find_label_showing (GtkWidget  *widget,
+                    const char *text)
+{
+  if (GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_label (GTK_LABEL (widget)), text) == 0)
+    return GTK_LABEL (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found = find_label_showing (child, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+void
+cmt_flows_group_set_description (AdwPreferencesGroup *group,
+                                 const char          *description)
+{
+  GtkLabel *label;
+
+  g_return_if_fail (ADW_IS_PREFERENCES_GROUP (group));
+
+  adw_preferences_group_set_description (group, description);
+  if (description == NULL || *description == '\0')
+    return;
+  /* The group's own label; another libadwaita may lay it out otherwise. */
+  label = find_label_showing (GTK_WIDGET (group), description);
+  if (label != NULL)
+    gtk_label_set_wrap_mode (label, PANGO_WRAP_WORD_CHAR);
+}
+
+void
+cmt_flows_combo_row_show_whole (AdwComboRow *row)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_return_if_fail (ADW_IS_COMBO_ROW (row));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (whole_item_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (whole_item_bind), NULL);
+  adw_combo_row_set_list_factory (row, factory);
+}
+
 GtkWidget *
 cmt_flows_calendar_new (void)
 {

@@ -51,6 +51,16 @@ gboolean    cmt_flows_same_url             (const char *a,
  * 4.8 puts the month before the year, Japanese reads the year first. */
 GtkWidget  *cmt_flows_calendar_new         (void);
 
+/* Lists @row's choices (a GtkStringList) whole in its popup: libadwaita 1.2
+ * ellipsizes them to the row's width ("Username and pass…"). */
+void        cmt_flows_combo_row_show_whole (AdwComboRow *row);
+
+/* Sets @group's description, breaking long words (an email, a URL) where
+ * they must: libadwaita 1.2 wraps it at spaces only, so a long address makes
+ * the page wider than its window. */
+void        cmt_flows_group_set_description (AdwPreferencesGroup *group,
+                                             const char          *description);
+
 /* Sets the accessible label of @widget (the name AT-SPI and the tests see). */
 void        cmt_flows_set_accessible_label (GtkWidget  *widget,
                                             const char *label);

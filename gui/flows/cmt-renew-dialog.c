@@ -246,13 +246,14 @@ fill_how_page (CmtRenewDialog *self)
   int days = (int) (lifetime / CMT_SECONDS_PER_DAY);
 
   /* Translators: "%1$s" is the server (jira.example.com), "%2$s" the assistant
-   * (Jira Cloud Migration Assistant), "%3$s" the cloud site
-   * (acme.atlassian.net), "%4$d" the token's lifetime in days. */
+   * by the name the window's title gives it (JCMA or CCMA: one name for it on
+   * a screen), "%3$s" the cloud site (acme.atlassian.net), "%4$d" the
+   * token's lifetime in days. */
   body = g_markup_printf_escaped (g_dngettext (NULL,
-                                               "A new token, valid for %4$d day, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that the %2$s stays connected to <b>%3$s</b>.",
-                                               "A new token, valid for %4$d days, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that the %2$s stays connected to <b>%3$s</b>.",
+                                               "A new token, valid for %4$d day, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that %2$s stays connected to <b>%3$s</b>.",
+                                               "A new token, valid for %4$d days, is created at Atlassian with your cloud admin account and saved on <b>%1$s</b>, so that %2$s stays connected to <b>%3$s</b>.",
                                                days),
-                                  host, cmt_assistant_name (product), site, days);
+                                  host, cmt_assistant_short_name (product), site, days);
   gtk_label_set_markup (self->how_body_label, body);
 
   /* Translators: the title of the server row: "%s" is Jira or Confluence. */

@@ -1,4 +1,6 @@
 /* flows-clipping.c: finds the labels on screen that cannot show their whole text */
+#include <adwaita.h>
+
 #include "flows-clipping.h"
 
 /* Rounding in the layout: a pixel either way is not a clip. */
@@ -74,6 +76,9 @@ find_cutting_ancestor (GtkWidget *widget,
           *by = (int) MAX (-b.origin.y, bottom);
           return a;
         }
+      /* A popover is a surface of its own: what holds it does not clip it. */
+      if (GTK_IS_NATIVE (a))
+        break;
     }
   return NULL;
 }
@@ -96,7 +101,10 @@ check_label (GtkLabel   *label,
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
   layout = gtk_label_get_layout (label);
-  ellipsized = pango_layout_is_ellipsized (layout);
+  /* A header bar's title ellipsizes by design (GNOME's HIG); what it says is
+   * said whole on the page below it. */
+  ellipsized = pango_layout_is_ellipsized (layout) &&
+               gtk_widget_get_ancestor (widget, ADW_TYPE_WINDOW_TITLE) == NULL;
   pango_layout_get_pixel_extents (layout, &ink, &logical);
 
   if (g_getenv ("CMT_CLIPPING_DEBUG") != NULL)

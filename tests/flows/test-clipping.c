@@ -87,6 +87,21 @@ test_renew_errors (void)
   assert_no_clipping (report);
 }
 
+static GtkWidget *
+find_popover (GtkWidget *widget)
+{
+  if (GTK_IS_POPOVER (widget))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_popover (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 static void
 test_add_pages (gconstpointer data)
 {
@@ -111,8 +126,21 @@ test_add_pages (gconstpointer data)
           AdwComboRow *auth = ADW_COMBO_ROW (flows_test_child (window, CMT_TYPE_ADD_CONNECTION_DIALOG, "auth_row"));
           g_autofree char *where2 = g_strdup_printf ("add-%s-server-basic", product);
 
+          g_autofree char *where3 = g_strdup_printf ("add-%s-server-sign-in-with", product);
+          GtkWidget *popover;
+
           adw_combo_row_set_selected (auth, 1);
           check_screen (GTK_WIDGET (window), where2, report);
+
+          /* Its choices, open. */
+          adw_action_row_activate (ADW_ACTION_ROW (auth));
+          popover = find_popover (GTK_WIDGET (auth));
+          g_assert_nonnull (popover);
+          flows_test_settle (GTK_WIDGET (window));
+          g_assert_true (gtk_widget_get_mapped (popover));
+          flows_clipping_check (popover, where3, report);
+          gtk_popover_popdown (GTK_POPOVER (popover));
+          flows_test_flush ();
         }
       if (g_str_equal (pages[i], "cloud") && g_str_equal (product, "jira"))
         {

@@ -633,6 +633,7 @@ test_window_list (Fixture *fx, gconstpointer data)
 
 static GtkWidget *find_widget (GtkWidget *widget, GType type);
 static guint count_widgets (GtkWidget *widget, GType type);
+static GtkWindow *find_toplevel (GType type);
 
 /* A connection that enters "this week" while the window is open joins the
  * state filter at the next minute tick, with no property change from the service. */
@@ -767,6 +768,23 @@ test_window_clipping (Fixture *fx, gconstpointer data)
   adw_view_stack_set_visible_child_name (stack, "servers");
   WAIT_FOR (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW) >= 4);
   check_window_clipping (window, "servers", report);
+
+  /* The Replace dialogs, with the date row and "Sign in with" open. */
+  for (const char *const *path = (const char * const []) { ROOT "/CloudAccounts/ops", ROOT "/Servers/wiki", NULL };
+       *path != NULL; path++)
+    {
+      GtkWindow *dialog;
+      g_autofree char *where = g_strdup_printf ("replace-%s", cmt_wording_object_id (*path));
+
+      gtk_widget_activate_action (GTK_WIDGET (window), "main.replace-credential", "s", *path);
+      WAIT_FOR (find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG) != NULL);
+      dialog = find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG);
+      spin_a_while ();
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (dialog));
+      flows_clipping_check (GTK_WIDGET (dialog), where, report);
+      gtk_window_close (dialog);
+      WAIT_FOR (find_toplevel (CMT_TYPE_CREDENTIAL_DIALOG) == NULL);
+    }
 
   if (report->len > 0)
     g_error ("Text that does not fit (LANGUAGE=%s):\n%s", g_getenv ("LANGUAGE"), report->str);
