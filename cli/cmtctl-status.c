@@ -519,7 +519,7 @@ cmtctl_cmd_status (const CmtctlCommand *command,
   view.client = client;
   view.columns = wide || json ? 0 : cmtctl_terminal_columns ();
   view.attention_only = attention_only;
-  view.now = g_get_real_time () / G_USEC_PER_SEC;
+  view.now = cmt_expiry_now ();
   view.warn_before = cmt_manager_get_warn_before (manager);
   view.credential_warn_before = cmt_manager_get_credential_warn_before (manager);
 

@@ -319,12 +319,5 @@ cmt_wording_peek_manager (GDBusObjectManager *manager)
 gint64
 cmt_wording_now (void)
 {
-  static gint64 offset = G_MININT64;
-
-  if (offset == G_MININT64)
-    {
-      const char *text = g_getenv ("CMATOKEN_NOW_OFFSET");
-      offset = text != NULL ? g_ascii_strtoll (text, NULL, 10) : 0;
-    }
-  return g_get_real_time () / G_USEC_PER_SEC + offset;
+  return cmt_expiry_now ();
 }

@@ -12,6 +12,35 @@ static const char * const status_names[] = {
   [CMT_STATUS_EXPIRY_UNKNOWN] = "expiry-unknown",
 };
 
+gint64
+cmt_expiry_now_offset (void)
+{
+  static gsize once = 0;
+  static gint64 offset = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      const char *text = g_getenv ("CMATOKEN_NOW_OFFSET");
+      gint64 value = 0;
+
+      if (text != NULL && *text != '\0' &&
+          !g_ascii_string_to_signed (text, 10, G_MININT32, G_MAXINT32, &value, NULL))
+        {
+          g_warning ("$CMATOKEN_NOW_OFFSET is not a number of seconds (“%s”): the clock is not shifted", text);
+          value = 0;
+        }
+      offset = value;
+      g_once_init_leave (&once, 1);
+    }
+  return offset;
+}
+
+gint64
+cmt_expiry_now (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC + cmt_expiry_now_offset ();
+}
+
 const char *
 cmt_status_to_string (CmtStatus status)
 {

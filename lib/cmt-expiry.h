@@ -51,6 +51,13 @@ char       *cmt_expiry_describe      (CmtExpiryKind kind,
                                       gint64       warn_before,
                                       gint64       now);
 
+/* $CMATOKEN_NOW_OFFSET: how many seconds the clock runs ahead, for demos and
+ * tests; read once, 0 when unset or not a whole number. */
+gint64      cmt_expiry_now_offset    (void);
+/* Seconds since the epoch plus that offset: the one "now" of the service,
+ * the app and the CLI, so that their "in 3 days" agree. */
+gint64      cmt_expiry_now           (void);
+
 /* A date in the user's language and the local time zone: "12 December 2026". */
 char       *cmt_expiry_format_date   (gint64       when);
 

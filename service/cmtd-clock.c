@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmtd-clock.h"
+#include "cmt-expiry.h"
 
 /*
  * Every object's next status change sits in one sorted sequence; a single
@@ -184,15 +185,11 @@ cmtd_clock_class_init (CmtdClockClass *klass)
 static void
 cmtd_clock_init (CmtdClock *self)
 {
-  const char *offset = g_getenv ("CMATOKEN_NOW_OFFSET");
-
   self->entries = g_sequence_new (entry_free);
-  if (offset != NULL && *offset != '\0')
-    {
-      self->offset = g_ascii_strtoll (offset, NULL, 10);
-      g_message ("The clock runs %" G_GINT64_FORMAT " seconds off ($CMATOKEN_NOW_OFFSET)",
-                 self->offset);
-    }
+  self->offset = cmt_expiry_now_offset ();
+  if (self->offset != 0)
+    g_message ("The clock runs %" G_GINT64_FORMAT " seconds off ($CMATOKEN_NOW_OFFSET)",
+               self->offset);
 
   self->fd = timerfd_create (CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
   if (self->fd < 0)

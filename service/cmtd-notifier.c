@@ -1791,7 +1791,7 @@ cmtd_notifier_init (CmtdNotifier *self)
   g_queue_init (&self->announcements);
   /* "Expires in 5 days" must agree with the daemon's clock (cmtd-clock.c),
    * which demos and tests shift with this variable. */
-  self->now_offset = g_ascii_strtoll (g_getenv ("CMATOKEN_NOW_OFFSET") ?: "0", NULL, 10);
+  self->now_offset = cmt_expiry_now_offset ();
 }
 
 static GSettings *

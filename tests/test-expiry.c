@@ -74,6 +74,44 @@ test_error_names (void)
   g_assert_cmpstr (remote->message, ==, "busy");
 }
 
+/* The one clock of the service, the app and the CLI: shifted by
+ * $CMATOKEN_NOW_OFFSET, read once (so each case runs in a process of its own). */
+static void
+test_now_offset (void)
+{
+  if (g_test_subprocess ())
+    {
+      gint64 ahead;
+
+      g_setenv ("CMATOKEN_NOW_OFFSET", "86400", TRUE);
+      ahead = cmt_expiry_now () - g_get_real_time () / G_USEC_PER_SEC;
+      g_assert_cmpint (cmt_expiry_now_offset (), ==, 86400);
+      g_assert_cmpint (ahead, >=, 86399);
+      g_assert_cmpint (ahead, <=, 86400);
+      /* Read once: a later change does not move the clock under a running program. */
+      g_setenv ("CMATOKEN_NOW_OFFSET", "0", TRUE);
+      g_assert_cmpint (cmt_expiry_now_offset (), ==, 86400);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_now_offset_invalid (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_setenv ("CMATOKEN_NOW_OFFSET", "tomorrow", TRUE);
+      g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "*not a number of seconds*");
+      g_assert_cmpint (cmt_expiry_now_offset (), ==, 0);
+      g_test_assert_expected_messages ();
+      return;
+    }
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -83,5 +121,7 @@ main (int argc, char **argv)
   g_test_add_func ("/expiry/status", test_status);
   g_test_add_func ("/expiry/describe", test_describe);
   g_test_add_func ("/error/names", test_error_names);
+  g_test_add_func ("/expiry/now-offset", test_now_offset);
+  g_test_add_func ("/expiry/now-offset-invalid", test_now_offset_invalid);
   return g_test_run ();
 }
