@@ -273,8 +273,6 @@ cmtctl_clause (const char *message)
   return out;
 }
 
-
-
 const char *
 cmtctl_status_label (const char *status)
 {

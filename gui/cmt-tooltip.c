@@ -33,20 +33,9 @@ cmt_tooltip_set (GtkWidget  *widget,
   if (g_strcmp0 (old, text) == 0)
     return;
 
-  if (g_object_get_data (G_OBJECT (widget), "cmt-tooltip-connected") == NULL)
-    {
-      g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
-      g_object_set_data (G_OBJECT (widget), "cmt-tooltip-connected", GINT_TO_POINTER (TRUE));
-    }
+  if (g_signal_handler_find (widget, G_SIGNAL_MATCH_FUNC, 0, 0, NULL, on_query_tooltip, NULL) == 0)
+    g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip), NULL);
   g_object_set_data_full (G_OBJECT (widget), TEXT_KEY, g_strdup (text), g_free);
   /* Unlike gtk_widget_set_tooltip_text(), no display round trip. */
   gtk_widget_set_has_tooltip (widget, text != NULL);
-}
-
-const char *
-cmt_tooltip_get (GtkWidget *widget)
-{
-  g_return_val_if_fail (GTK_IS_WIDGET (widget), NULL);
-
-  return g_object_get_data (G_OBJECT (widget), TEXT_KEY);
 }

@@ -15,7 +15,4 @@ G_BEGIN_DECLS
 void cmt_tooltip_set (GtkWidget  *widget,
                       const char *text);
 
-/* The text cmt_tooltip_set() gave @widget, or NULL. */
-const char *cmt_tooltip_get (GtkWidget *widget);
-
 G_END_DECLS

@@ -206,8 +206,10 @@ select_path (GtkListBox *list,
 
 /* Errors next to the field they are about. */
 
+/* Says @error under @field and marks the field, without moving the focus
+ * (the admin may be typing in it). */
 static void
-show_field_error (GtkLabel     *label,
+mark_field_error (GtkLabel     *label,
                   GtkWidget    *field,
                   const GError *error)
 {
@@ -218,8 +220,17 @@ show_field_error (GtkLabel     *label,
       gtk_widget_add_css_class (field, "error");
       gtk_accessible_update_property (GTK_ACCESSIBLE (field),
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message, -1);
-      gtk_widget_grab_focus (field);
     }
+}
+
+static void
+show_field_error (GtkLabel     *label,
+                  GtkWidget    *field,
+                  const GError *error)
+{
+  mark_field_error (label, field, error);
+  if (field != NULL)
+    gtk_widget_grab_focus (field);
 }
 
 static void
@@ -562,11 +573,7 @@ check_site_taken (CmtAddConnectionDialog *self)
       g_autoptr(GError) error = g_error_new (CMT_ERROR, CMT_ERROR_EXISTS,
                                              _("The server %1$s is already connected to %2$s. Renew that connection instead of adding it again."),
                                              cmt_server_get_base_url (server), taken);
-      gtk_label_set_text (self->site_error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->site_error_label), TRUE);
-      gtk_widget_add_css_class (GTK_WIDGET (self->site_row), "error");
-      gtk_accessible_update_property (GTK_ACCESSIBLE (self->site_row),
-                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message, -1);
+      mark_field_error (self->site_error_label, GTK_WIDGET (self->site_row), error);
     }
   else
     clear_field_error (self->site_error_label, GTK_WIDGET (self->site_row));

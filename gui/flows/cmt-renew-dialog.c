@@ -1634,6 +1634,7 @@ cmt_renew_dialog_init (CmtRenewDialog *self)
   self->cancellable = g_cancellable_new ();
   self->history = g_ptr_array_new_with_free_func (g_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  cmt_flows_combo_row_show_whole (self->site_row);
   cmt_flows_ensure_style (GTK_WIDGET (self));
 
   keys = gtk_event_controller_key_new ();

@@ -16,6 +16,7 @@
 #include "cmt-window.h"
 #include "cmt-wording.h"
 #include "flows-clipping.h"
+#include "flows-test-util.h"
 
 /*
  * The objects are generated skeletons exported on the session bus of
@@ -631,7 +632,7 @@ test_window_list (Fixture *fx, gconstpointer data)
   standard_clear (&st);
 }
 
-static GtkWidget *find_widget (GtkWidget *widget, GType type);
+static GtkWidget *find_widget_named (GtkWidget *widget, GType type, const char *title);
 static guint count_widgets (GtkWidget *widget, GType type);
 static GtkWindow *find_toplevel (GType type);
 
@@ -650,7 +651,7 @@ test_window_filter_follows_time (Fixture *fx, gconstpointer data)
 
   WAIT_FOR (g_str_equal (cmt_window_get_state (window), "list"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.search", NULL);
-  state_filter = GTK_DROP_DOWN (find_widget (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN));
+  state_filter = GTK_DROP_DOWN (find_widget_named (GTK_WIDGET (window), GTK_TYPE_DROP_DOWN, NULL));
   g_assert_nonnull (state_filter);
   gtk_drop_down_set_selected (state_filter, 4 /* Expires This Week, as in the .ui */);
   wait_for_ids (window, "");
@@ -666,27 +667,11 @@ static void
 check_window_clipping (CmtWindow *window, const char *where, GString *report)
 {
   g_autofree char *name = g_strdup_printf ("%s-%s", g_getenv ("LANGUAGE"), where);
-  const char *dir = g_getenv ("CMT_SCREENSHOT_DIR");
+  g_autofree char *shot = g_strconcat ("window-", name, NULL);
 
   spin_a_while ();
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
-  if (dir != NULL)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-      g_autoptr(GskRenderNode) node = NULL;
-      g_autoptr(GdkTexture) texture = NULL;
-      g_autofree char *file = g_strconcat ("window-", name, ".png", NULL);
-      g_autofree char *path = g_build_filename (dir, file, NULL);
-      int w = gtk_widget_get_width (GTK_WIDGET (window)), h = gtk_widget_get_height (GTK_WIDGET (window));
-
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), w, h);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-      texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                             &GRAPHENE_RECT_INIT (0, 0, w, h));
-      g_mkdir_with_parents (dir, 0755);
-      gdk_texture_save_to_png (texture, path);
-    }
+  flows_test_screenshot (GTK_WIDGET (window), shot);
   flows_clipping_check (GTK_WIDGET (window), name, report);
 }
 
@@ -761,7 +746,7 @@ test_window_clipping (Fixture *fx, gconstpointer data)
       check_window_clipping (window, where, report);
     }
 
-  stack = ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+  stack = ADW_VIEW_STACK (find_widget_named (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK, NULL));
   adw_view_stack_set_visible_child_name (stack, "accounts");
   WAIT_FOR (count_widgets (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW) >= 2);
   check_window_clipping (window, "accounts", report);
@@ -823,21 +808,6 @@ count_widgets (GtkWidget *widget, GType type)
        child = gtk_widget_get_next_sibling (child))
     n += count_widgets (child, type);
   return n;
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 typedef struct
@@ -905,7 +875,7 @@ test_window_many (Fixture *fx, gconstpointer data)
   {
     /* The Servers page gets its rows when shown. */
     WaitCount w = { window, CMT_TYPE_CREDENTIAL_ROW, 0 };
-    AdwViewStack *stack = ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK));
+    AdwViewStack *stack = ADW_VIEW_STACK (find_widget_named (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK, NULL));
 
     adw_view_stack_set_visible_child_name (stack, "servers");
     spin_until (has_more_widgets, &w);
@@ -1144,7 +1114,7 @@ test_credential_actions (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (g_ptr_array_index (fx->calls, 2), ==, "Remove ()");
 
   /* Check, from the account's row (built once its page is shown). */
-  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (find_widget (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK)),
+  adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (find_widget_named (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK, NULL)),
                                          "accounts");
   WAIT_FOR (find_widget_named (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW, NULL) != NULL);
   row = CMT_CREDENTIAL_ROW (find_widget_named (GTK_WIDGET (window), CMT_TYPE_CREDENTIAL_ROW, NULL));
